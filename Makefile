@@ -1,0 +1,78 @@
+# The two commands of the README:
+#   make book   build the static book (and set up JupyterLab) -> _build/html/index.html
+#   make test   run every test: cnnlib, doctests, notebooks (nbval), config checks, the built site
+# Each creates or updates its own virtual environment from pinned versions
+# (pyproject.toml extras + requirements/constraints.txt) and is safe to run twice.
+
+SHELL := /bin/bash
+comma := ,
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+CONSTRAINTS := requirements/constraints.txt
+DEPS := pyproject.toml $(CONSTRAINTS)
+
+BOOK_VENV := .venv
+TEST_VENV := .venv-test
+BENCH_VENV := .venv-bench
+BUILD_DIR := _build
+
+# Always build with warnings as errors: without -W a chapter that raises still "succeeds".
+BOOK_FLAGS := --toc book/_toc.yml -W -n --keep-going --path-output $(BUILD_DIR)
+
+.PHONY: help book lab test test-fast bench chromium lock clean
+
+help:
+	@echo "make book   build the book offline and say how to open it (and how to start JupyterLab)"
+	@echo "make test   run every test (unit, property, doctest, nbval, config, built site in Chromium)"
+	@echo "make bench  run the speed benchmarks (not part of the tests)"
+
+# --- virtual environments ---------------------------------------------------
+define make_venv
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]' \
+	  || { echo "Set PYTHON=/path/to/python3.11"; exit 1; }
+	@test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -e ".[$(2)]"
+	@touch $@
+endef
+
+$(BOOK_VENV)/.installed: $(DEPS)
+	$(call make_venv,$(BOOK_VENV),book$(comma)lab)
+
+$(TEST_VENV)/.installed: $(DEPS)
+	$(call make_venv,$(TEST_VENV),book$(comma)test)
+
+# --- the two commands -------------------------------------------------------
+book: $(BOOK_VENV)/.installed
+	$(BOOK_VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
+	@echo
+	@echo "The book is built. Open it in a browser (no server or network needed):"
+	@echo "    file://$(CURDIR)/$(BUILD_DIR)/html/index.html"
+	@echo "To run the chapters live, with widgets, in JupyterLab:"
+	@echo "    $(BOOK_VENV)/bin/jupyter lab notebooks/"
+
+test: $(TEST_VENV)/.installed chromium
+	CNNBOOK_CHROMIUM="$$(bash scripts/find-chromium)" $(TEST_VENV)/bin/python -m pytest -n 2 --dist loadfile \
+	  --nbval-lax --nbval-current-env tests cnnlib notebooks
+
+# The same without the book build and browser visit, for a quick loop while writing.
+test-fast: $(TEST_VENV)/.installed
+	$(TEST_VENV)/bin/python -m pytest -n 2 --dist loadfile -m "not site" \
+	  --nbval-lax --nbval-current-env tests cnnlib notebooks
+
+# Headless Chromium for the site tests, from the distribution's packages (no browser download).
+chromium:
+	@bash scripts/find-chromium >/dev/null 2>&1 || bash scripts/install-chromium
+
+# --- maintenance ------------------------------------------------------------
+bench: $(TEST_VENV)/.installed
+	$(TEST_VENV)/bin/python -m benchmarks
+
+# Re-resolve the full lock file from the pins in pyproject.toml.
+lock:
+	rm -rf /tmp/cnnbook-lock && $(PYTHON) -m venv /tmp/cnnbook-lock
+	/tmp/cnnbook-lock/bin/python -m pip install --quiet --disable-pip-version-check ".[book,lab,test]"
+	/tmp/cnnbook-lock/bin/python -m pip freeze --exclude cnnlib | sort -f > $(CONSTRAINTS)
+
+clean:
+	rm -rf $(BUILD_DIR)

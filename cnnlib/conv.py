@@ -1,0 +1,257 @@
+"""Convolution (합성곱) and cross-correlation (교차 상관), forward and backward.
+
+Deep-learning libraries compute *cross-correlation* and call it convolution:
+the kernel slides over the input without being flipped. :func:`correlate2d`
+is that operation on one 2-D array, :func:`convolve2d` is the mathematician's
+convolution (kernel flipped on both axes), and :func:`conv2d` is the layer a
+CNN uses: batches, channels and many filters at once, computed with
+:func:`cnnlib.im2col` and a single matrix product.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+import numpy as np
+
+from ._checks import as_float_array, as_int, as_padding, as_pair, check_fits, geometry, out_len, result_dtype
+from .im2col import fold, unfold
+
+
+def output_size(n: int, kernel: int, padding=0, stride: int = 1, dilation: int = 1) -> int:
+    """Length of one output axis of a convolution or pooling window.
+
+    ``OH = floor((H + 2P - D*(K - 1) - 1) / S) + 1`` with ``P`` zeros on *each*
+    side and dilation ``D`` (``D = 1``: no dilation). When the window does not
+    land exactly on the last pixel the result is floored, as PyTorch does: the
+    leftover rows are never read.
+
+    Parameters
+    ----------
+    n : int
+        Input length (H or W).
+    kernel : int
+        Kernel length (FH or FW).
+    padding : int, (int, int) or {'valid', 'same', 'full'}
+        Zeros per side, a pair ``(before, after)``, or a named mode.
+    stride, dilation : int
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> output_size(227, 11, stride=4)   # AlexNet conv1
+    55
+    >>> output_size(224, 11, stride=4)   # (224 - 11)/4 + 1 = 54.25, floored
+    54
+    >>> output_size(5, 3, padding='same')
+    5
+    """
+    where = "output_size"
+    n = as_int(n, "n", where, 1)
+    k = as_int(kernel, "kernel", where, 1)
+    s = as_int(stride, "stride", where, 1)
+    d = as_int(dilation, "dilation", where, 1)
+    if isinstance(padding, (tuple, list)):
+        if len(padding) != 2:
+            raise ValueError(f"{where}: padding must be an int, (before, after) or a mode name, got {padding!r}")
+        before = as_int(padding[0], "padding[0]", where, 0)
+        after = as_int(padding[1], "padding[1]", where, 0)
+    else:
+        pad = as_padding(padding, (k, k), (s, s), (d, d), where)
+        before, after = pad[0], pad[1]
+    check_fits((n, n), (k, k), (before, after, before, after), (d, d), where, "n", "kernel")
+    return out_len(n, k, before, after, s, d)
+
+
+def _conv_forward(x: np.ndarray, w: np.ndarray, b: Optional[np.ndarray], s, pad, d, out_hw) -> np.ndarray:
+    n = x.shape[0]
+    f, c, kh, kw = w.shape
+    dtype = result_dtype(x, w) if b is None else result_dtype(x, w, b)
+    cols = unfold(x.astype(dtype, copy=False), (kh, kw), s, pad, d)      # (N*OH*OW, C*KH*KW)
+    out = cols @ w.reshape(f, -1).astype(dtype, copy=False).T             # (N*OH*OW, F)
+    if b is not None:
+        out += b.astype(dtype, copy=False)
+    oh, ow = out_hw
+    # Rows are ordered (n, i, j) and columns are filters: reshape to NHWC,
+    # then move the filter axis forward. A direct reshape to (N, F, OH, OW)
+    # would scramble the values.
+    return out.reshape(n, oh, ow, f).transpose(0, 3, 1, 2)
+
+
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """2-D convolution layer (really cross-correlation, as in every DL library).
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+        A batch of N images with C channels. Integers and booleans are promoted
+        to float64; float32 stays float32 when ``w`` (and ``b``) are float32.
+    w : array_like, shape (F, C, KH, KW)
+        F filters, each spanning all C input channels.
+    b : array_like, shape (F,), optional
+        One bias per filter, added to every output position.
+    stride, dilation : int or (int, int)
+    padding : int, (int, int), (top, bottom, left, right) or {'valid', 'same', 'full'}
+        Zeros added on *each* side.
+
+    Returns
+    -------
+    ndarray, shape (N, F, OH, OW)
+        ``OH = output_size(H, KH, padding, stride, dilation)`` and likewise OW.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(1, 10).reshape(1, 1, 3, 3)
+    >>> w = np.array([[[[1, 1], [0, 2]]]])
+    >>> conv2d(x, w)
+    array([[[[13., 17.],
+             [25., 29.]]]])
+    >>> conv2d(np.zeros((8, 3, 32, 32)), np.zeros((16, 3, 5, 5)), padding=2).shape
+    (8, 16, 32, 32)
+    """
+    where = "conv2d"
+    x = as_float_array(x, "x", 4, where, "(N, C, H, W)")
+    w = as_float_array(w, "w", 4, where, "(F, C, KH, KW)")
+    _check_channels(x, w, where)
+    if b is not None:
+        b = as_float_array(b, "b", 1, where, "(F,)")
+        if b.shape[0] != w.shape[0]:
+            raise ValueError(
+                f"{where}: b has {b.shape[0]} entries (b.shape={b.shape}) but w has "
+                f"F={w.shape[0]} filters (w.shape={w.shape})"
+            )
+    s, pad, d, out_hw = geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, where, "x", "w")
+    return _conv_forward(x, w, b, s, pad, d, out_hw)
+
+
+def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradients of :func:`conv2d` with respect to its input, filters and bias.
+
+    Parameters
+    ----------
+    dout : array_like, shape (N, F, OH, OW)
+        Gradient of the loss with respect to the output of ``conv2d``.
+    x, w, stride, padding, dilation
+        The arguments the forward pass was called with.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, C, H, W)
+        ``col2im(dout_rows @ w_matrix)``: each output's gradient flows back to
+        every pixel of its receptive field.
+    dw : ndarray, shape (F, C, KH, KW)
+        ``dout_rows.T @ im2col(x)``.
+    db : ndarray, shape (F,)
+        ``dout`` summed over the batch and both spatial axes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(1, 10).reshape(1, 1, 3, 3)
+    >>> w = np.array([[[[1, 1], [0, 2]]]])
+    >>> dx, dw, db = conv2d_backward(np.ones((1, 1, 2, 2)), x, w)
+    >>> dw[0, 0]                     # sum of each kernel tap's inputs
+    array([[12., 16.],
+           [24., 28.]])
+    >>> db
+    array([4.])
+    """
+    where = "conv2d_backward"
+    x = as_float_array(x, "x", 4, where, "(N, C, H, W)")
+    w = as_float_array(w, "w", 4, where, "(F, C, KH, KW)")
+    dout = as_float_array(dout, "dout", 4, where, "(N, F, OH, OW)")
+    _check_channels(x, w, where)
+    s, pad, d, (oh, ow) = geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, where, "x", "w")
+    n, f = x.shape[0], w.shape[0]
+    if dout.shape != (n, f, oh, ow):
+        raise ValueError(
+            f"{where}: dout has shape {dout.shape} but conv2d(x of shape {x.shape}, w of shape "
+            f"{w.shape}) returns (N, F, OH, OW)={(n, f, oh, ow)}"
+        )
+    dtype = result_dtype(x, w, dout)
+    kernel = w.shape[2:]
+    w_mat = w.reshape(f, -1).astype(dtype, copy=False)                      # (F, C*KH*KW)
+    d_rows = dout.astype(dtype, copy=False).transpose(0, 2, 3, 1).reshape(-1, f)  # (N*OH*OW, F)
+    cols = unfold(x.astype(dtype, copy=False), kernel, s, pad, d)
+    dw = (d_rows.T @ cols).reshape(w.shape)
+    db = d_rows.sum(axis=0)
+    dx = fold(d_rows @ w_mat, x.shape, kernel, s, pad, d)
+    return dx, dw, db
+
+
+def _check_channels(x: np.ndarray, w: np.ndarray, where: str) -> None:
+    if x.shape[1] != w.shape[1]:
+        raise ValueError(
+            f"{where}: channel mismatch: x has C={x.shape[1]} channels (x.shape={x.shape}) "
+            f"but w expects C={w.shape[1]} (w.shape={w.shape}, laid out (F, C, KH, KW))"
+        )
+
+
+def correlate2d(x, k, padding=0, stride=1, dilation=1) -> np.ndarray:
+    """Cross-correlation (교차 상관) of one 2-D array with one 2-D kernel.
+
+    ``out[i, j] = sum_{m, n} x[i*S + m*D, j*S + n*D] * k[m, n]`` over the padded
+    input: the kernel slides **without** being flipped. This is what
+    ``torch.nn.Conv2d`` and every deep-learning "convolution" compute.
+    ``correlate2d(x, k, padding='full')`` equals
+    ``scipy.signal.correlate2d(x, k, mode='full')``, and ``'valid'`` likewise.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W)
+    k : array_like, shape (KH, KW)
+    padding : int, (int, int), (top, bottom, left, right) or {'valid', 'same', 'full'}
+        Zeros per side. ``'same'`` keeps the size (stride 1 only) and matches
+        SciPy's ``mode='same'``.
+    stride, dilation : int or (int, int)
+
+    Returns
+    -------
+    ndarray, shape (OH, OW)
+
+    Examples
+    --------
+    >>> correlate2d([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 1], [0, 2]])
+    array([[13., 17.],
+           [25., 29.]])
+    """
+    return _single("correlate2d", x, k, padding, stride, dilation, flip=False)
+
+
+def convolve2d(x, k, padding=0, stride=1, dilation=1) -> np.ndarray:
+    """Convolution (합성곱) in the mathematical sense: the kernel is flipped.
+
+    ``convolve2d(x, k) == correlate2d(x, k[::-1, ::-1])``. With
+    ``padding='full'`` it equals ``scipy.signal.convolve2d(x, k, mode='full')``
+    and, unlike cross-correlation, it is commutative and associative.
+
+    Parameters and Returns are as for :func:`correlate2d`.
+
+    Examples
+    --------
+    >>> convolve2d([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 1], [0, 2]])
+    array([[11., 15.],
+           [23., 27.]])
+    """
+    return _single("convolve2d", x, k, padding, stride, dilation, flip=True)
+
+
+def _single(where, x, k, padding, stride, dilation, flip: bool) -> np.ndarray:
+    x = as_float_array(x, "x", 2, where, "(H, W)")
+    k = as_float_array(k, "k", 2, where, "(KH, KW)")
+    if flip:
+        k = k[::-1, ::-1]
+        if isinstance(padding, str) and padding == "same" and as_pair(stride, "stride", where, 1) == (1, 1):
+            # Flipping the kernel moves the odd extra row/column of 'same' to
+            # the other side; this keeps the result equal to SciPy's.
+            top, bottom, left, right = as_padding("same", k.shape, (1, 1), as_pair(dilation, "dilation", where, 1), where)
+            padding = (bottom, top, right, left)
+    s, pad, d, out_hw = geometry(x.shape, k.shape, stride, padding, dilation, where, "x", "k")
+    return _conv_forward(x[None, None], k[None, None], None, s, pad, d, out_hw)[0, 0]
+
+
+__all__ = ["output_size", "conv2d", "conv2d_backward", "correlate2d", "convolve2d"]

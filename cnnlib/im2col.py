@@ -1,0 +1,161 @@
+"""im2col and its adjoint col2im: convolution as one matrix product.
+
+``im2col`` copies every receptive field (수용 영역) of a batch of images into
+one row of a matrix, so that a convolution becomes a single matrix product with
+the filters laid out as columns. ``col2im`` goes back: it is the *adjoint* of
+``im2col`` (it sums the overlapping windows), **not** its inverse.
+"""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ._checks import as_float_array, as_int, geometry
+
+Pad4 = Tuple[int, int, int, int]
+Pair = Tuple[int, int]
+
+
+def pad_nchw(x: np.ndarray, pad: Pad4, value: float = 0.0) -> np.ndarray:
+    """Pad the two spatial axes of an (N, C, H, W) array by ``(top, bottom, left, right)``."""
+    if not any(pad):
+        return x
+    top, bottom, left, right = pad
+    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=value)
+
+
+def windows(x: np.ndarray, kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair, value: float = 0.0) -> np.ndarray:
+    """Read-only strided view of shape (N, C, OH, OW, KH, KW) over the padded input.
+
+    ``windows(...)[n, c, i, j]`` is the KH x KW patch that output position
+    (i, j) sees in channel c. Nothing is copied except for the padding. The
+    arguments must already be checked (see :func:`cnnlib._checks.geometry`).
+    """
+    xp = pad_nchw(x, pad, value)
+    n, c, h, w = xp.shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    oh = (h - dh * (kh - 1) - 1) // sh + 1
+    ow = (w - dw * (kw - 1) - 1) // sw + 1
+    s_n, s_c, s_h, s_w = xp.strides
+    return as_strided(
+        xp,
+        shape=(n, c, oh, ow, kh, kw),
+        strides=(s_n, s_c, s_h * sh, s_w * sw, s_h * dh, s_w * dw),
+        writeable=False,
+    )
+
+
+def unfold(x: np.ndarray, kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair, value: float = 0.0) -> np.ndarray:
+    """im2col without argument checks: (N*OH*OW, C*KH*KW), rows in (n, i, j) order."""
+    win = windows(x, kernel, stride, pad, dilation, value)
+    n, c, oh, ow, kh, kw = win.shape
+    # One copy: the transpose puts the channel next to the kernel axes so each
+    # row holds one receptive field, channel-major like w.reshape(F, -1).
+    return win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
+
+
+def fold(cols: np.ndarray, x_shape: Tuple[int, int, int, int], kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair) -> np.ndarray:
+    """col2im without argument checks: scatter-add the rows back into (N, C, H, W)."""
+    n, c, h, w = x_shape
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    top, bottom, left, right = pad
+    hp, wp = h + top + bottom, w + left + right
+    oh = (hp - dh * (kh - 1) - 1) // sh + 1
+    ow = (wp - dw * (kw - 1) - 1) // sw + 1
+    patches = cols.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)  # (N, C, KH, KW, OH, OW)
+    xp = np.zeros((n, c, hp, wp), dtype=cols.dtype)
+    for i in range(kh):
+        r0 = i * dh
+        for j in range(kw):
+            c0 = j * dw
+            # Kernel element (i, j) touched these input pixels, one per output position.
+            xp[:, :, r0 : r0 + sh * (oh - 1) + 1 : sh, c0 : c0 + sw * (ow - 1) + 1 : sw] += patches[:, :, i, j]
+    return xp[:, :, top : top + h, left : left + w]
+
+
+def im2col(x, kh: int, kw: int, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """Lay every receptive field of ``x`` out as one row of a matrix.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+        A batch of images. Integers and booleans are promoted to float64.
+    kh, kw : int
+        Kernel height and width.
+    stride, padding, dilation : int or (int, int)
+        As in :func:`cnnlib.conv2d`; ``padding`` is per side and may also be
+        ``'valid'``, ``'same'`` or ``'full'``.
+
+    Returns
+    -------
+    cols : ndarray, shape (N*OH*OW, C*KH*KW)
+        Row ``n*OH*OW + i*OW + j`` holds the patch seen by output position
+        (i, j) of image n, flattened channel-major (C, KH, KW), so that
+        ``cols @ w.reshape(F, -1).T`` is the convolution with filters ``w``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(1, 10).reshape(1, 1, 3, 3)
+    >>> im2col(x, 2, 2)
+    array([[1., 2., 4., 5.],
+           [2., 3., 5., 6.],
+           [4., 5., 7., 8.],
+           [5., 6., 8., 9.]])
+    """
+    where = "im2col"
+    x = as_float_array(x, "x", 4, where, "(N, C, H, W)")
+    kernel = (as_int(kh, "kh", where, 1), as_int(kw, "kw", where, 1))
+    s, pad, d, _ = geometry(x.shape[2:], kernel, stride, padding, dilation, where)
+    return unfold(x, kernel, s, pad, d)
+
+
+def col2im(cols, x_shape, kh: int, kw: int, stride=1, padding=0, dilation=1) -> np.ndarray:
+    """The adjoint of :func:`im2col`: add every row back where it was read from.
+
+    Where windows overlap, their values are **summed**; ``col2im`` therefore
+    does not invert ``im2col`` (a pixel read by four windows comes back four
+    times as large). It is the transpose of the linear map ``im2col``, which is
+    exactly what the backward pass of a convolution needs:
+    ``<im2col(x), y> == <x, col2im(y)>`` for all ``x`` and ``y``.
+
+    Parameters
+    ----------
+    cols : array_like, shape (N*OH*OW, C*KH*KW)
+    x_shape : tuple of 4 ints
+        (N, C, H, W) of the array that ``im2col`` was (or would be) applied to.
+    kh, kw, stride, padding, dilation
+        As for :func:`im2col`.
+
+    Returns
+    -------
+    ndarray, shape ``x_shape``
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> col2im(np.ones((4, 4)), (1, 1, 3, 3), 2, 2)  # how often each pixel is read
+    array([[[[1., 2., 1.],
+             [2., 4., 2.],
+             [1., 2., 1.]]]])
+    """
+    where = "col2im"
+    cols = as_float_array(cols, "cols", 2, where, "(N*OH*OW, C*KH*KW)")
+    if not isinstance(x_shape, (tuple, list)) or len(x_shape) != 4:
+        raise ValueError(f"{where}: x_shape must be a tuple (N, C, H, W), got {x_shape!r}")
+    n, c, h, w = (as_int(v, f"x_shape[{i}]", where, 1) for i, v in enumerate(x_shape))
+    kernel = (as_int(kh, "kh", where, 1), as_int(kw, "kw", where, 1))
+    s, pad, d, (oh, ow) = geometry((h, w), kernel, stride, padding, dilation, where)
+    expected = (n * oh * ow, c * kernel[0] * kernel[1])
+    if cols.shape != expected:
+        raise ValueError(
+            f"{where}: cols has shape {cols.shape} but x_shape={(n, c, h, w)} with a "
+            f"{kernel[0]}x{kernel[1]} kernel needs {expected} (N*OH*OW, C*KH*KW)"
+        )
+    return fold(cols, (n, c, h, w), kernel, s, pad, d)
+
+
+__all__ = ["im2col", "col2im"]

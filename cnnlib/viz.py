@@ -1,0 +1,128 @@
+"""Plotting helpers for the chapters (matplotlib only; the math never imports this).
+
+Every function returns a :class:`matplotlib.figure.Figure` built from data that
+:mod:`cnnlib` computed, so the figures can be tested without a display.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)  # no display needed; notebooks switch to inline themselves
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+
+from .steps import WindowStep  # noqa: E402
+
+HIGHLIGHT = "#d62728"
+
+
+def _fmt(v: float) -> str:
+    if not np.isfinite(v):
+        return ""
+    v = float(v)
+    return str(int(v)) if v.is_integer() else f"{v:.2g}"
+
+
+def show_matrix(a, ax=None, title: Optional[str] = None, highlight=None, cmap: str = "Blues", vmin=None, vmax=None):
+    """Draw a small 2-D array as a grid of numbered cells.
+
+    Parameters
+    ----------
+    a : array_like (H, W)
+        Values; NaN cells are left blank (for "not computed yet").
+    ax : matplotlib Axes, optional
+    title : str, optional
+    highlight : (rows, cols), optional
+        Lists of row and column indices to outline, e.g. the kernel's window.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    a = np.asarray(a, dtype=float)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.6 * a.shape[1] + 0.6, 0.6 * a.shape[0] + 0.6))
+    finite = a[np.isfinite(a)]
+    lo = vmin if vmin is not None else (finite.min() if finite.size else 0.0)
+    hi = vmax if vmax is not None else (finite.max() if finite.size else 1.0)
+    ax.imshow(np.where(np.isfinite(a), a, np.nan), cmap=cmap, vmin=lo - 0.35 * (hi - lo + 1e-9), vmax=hi + 0.35 * (hi - lo + 1e-9))
+    for (r, c), v in np.ndenumerate(a):
+        ax.text(c, r, _fmt(v), ha="center", va="center", fontsize=12, color="black")
+    ax.set_xticks(np.arange(-0.5, a.shape[1], 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, a.shape[0], 1), minor=True)
+    ax.grid(which="minor", color="white", linewidth=2)
+    ax.tick_params(which="both", bottom=False, left=False, labelbottom=False, labelleft=False)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    if highlight is not None:
+        rows, cols = highlight
+        ax.add_patch(
+            Rectangle(
+                (min(cols) - 0.5, min(rows) - 0.5),
+                len(cols),
+                len(rows),
+                fill=False,
+                edgecolor=HIGHLIGHT,
+                linewidth=3,
+            )
+        )
+    if title:
+        ax.set_title(title, fontsize=11)
+    return ax
+
+
+def plot_window_step(step: WindowStep):
+    """Four panels for one position of the sliding window.
+
+    Input with the window outlined, the kernel as it is applied (flipped for
+    convolution), the element-wise products, and the output with the current
+    value outlined (later positions left blank).
+    """
+    output = np.full(step.output.shape, np.nan)
+    flat = output.ravel()
+    upto = step.i * step.output.shape[1] + step.j
+    flat[: upto + 1] = step.output.ravel()[: upto + 1]
+    widths = [step.input.shape[1], step.applied.shape[1], step.applied.shape[1], step.output.shape[1]]
+    fig, axes = plt.subplots(1, 4, figsize=(11, 3.2), gridspec_kw={"width_ratios": widths})
+    show_matrix(step.input, axes[0], "input", highlight=(step.rows, step.cols))
+    kernel_title = "kernel (as is)" if step.mode == "cross-correlation" else "kernel, flipped"
+    show_matrix(step.applied, axes[1], kernel_title, cmap="Oranges")
+    show_matrix(step.products, axes[2], "products", cmap="Greens")
+    show_matrix(output, axes[3], f"output[{step.i}, {step.j}] = {_fmt(step.total)}", highlight=([step.i], [step.j]), cmap="Purples")
+    fig.suptitle(f"{step.mode}: {step.equation()}", fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def show_images(images: Sequence, titles: Sequence[str], cmaps=None, symmetric: Sequence[bool] = (), ncols: Optional[int] = None, size: float = 3.6):
+    """Show several images side by side, each with a colour bar.
+
+    ``symmetric[i]`` centres image i's colour scale on zero (red positive,
+    blue negative), which is how signed filter responses should be read.
+    """
+    n = len(images)
+    ncols = ncols or n
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 0.95), squeeze=False)
+    for idx, ax in enumerate(axes.ravel()):
+        if idx >= n:
+            ax.axis("off")
+            continue
+        img = np.asarray(images[idx], dtype=float)
+        sym = idx < len(symmetric) and symmetric[idx]
+        cmap = (cmaps[idx] if cmaps else None) or ("RdBu_r" if sym else "gray")
+        if sym:
+            lim = float(np.abs(img).max()) or 1.0
+            im = ax.imshow(img, cmap=cmap, vmin=-lim, vmax=lim)
+        else:
+            im = ax.imshow(img, cmap=cmap)
+        ax.set_title(titles[idx], fontsize=11)
+        ax.axis("off")
+        fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
+    fig.tight_layout()
+    return fig
