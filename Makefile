@@ -18,9 +18,9 @@ BENCH_VENV := .venv-bench
 BUILD_DIR := _build
 
 # Always build with warnings as errors: without -W a chapter that raises still "succeeds".
-BOOK_FLAGS := --toc book/_toc.yml -W -n --keep-going --path-output $(BUILD_DIR)
+BOOK_FLAGS := --toc book/_toc.yml -W -n --keep-going
 
-.PHONY: help book lab test test-fast bench chromium lock clean
+.PHONY: help book test test-fast notebooks bench chromium lock clean
 
 help:
 	@echo "make book   build the book offline and say how to open it (and how to start JupyterLab)"
@@ -65,8 +65,25 @@ chromium:
 	@bash scripts/find-chromium >/dev/null 2>&1 || bash scripts/install-chromium
 
 # --- maintenance ------------------------------------------------------------
-bench: $(TEST_VENV)/.installed
-	$(TEST_VENV)/bin/python -m benchmarks
+# Re-execute every chapter in a fresh kernel, store the outputs, refresh the MyST twins.
+notebooks: $(TEST_VENV)/.installed
+	$(TEST_VENV)/bin/python scripts/execute_notebooks.py
+
+# Speed and memory tables (never part of `make test`): cnnlib vs loops, SciPy and
+# PyTorch, the book's build times, peak memory. Writes benchmarks/results.{json,md}.
+# Its own venv: the book's pins plus torch (benchmarks/requirements.txt), which the
+# book itself never needs. Without torch the tables say "not installed".
+# Pass flags with BENCH_FLAGS, e.g. `make bench BENCH_FLAGS="--quick --only conv"`.
+BENCH_FLAGS ?=
+
+$(BENCH_VENV)/.installed: $(DEPS) benchmarks/requirements.txt
+	$(call make_venv,$(BENCH_VENV),book$(comma)test)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS) -r benchmarks/requirements.txt \
+	  || echo "torch could not be installed: the benchmarks run without the PyTorch columns"
+	@touch $@
+
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python -m benchmarks $(BENCH_FLAGS)
 
 # Re-resolve the full lock file from the pins in pyproject.toml.
 lock:

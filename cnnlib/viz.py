@@ -8,15 +8,11 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg", force=False)  # no display needed; notebooks switch to inline themselves
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-
-from .steps import WindowStep  # noqa: E402
+from .steps import WindowStep
 
 HIGHLIGHT = "#d62728"
 
@@ -50,7 +46,10 @@ def show_matrix(a, ax=None, title: Optional[str] = None, highlight=None, cmap: s
     finite = a[np.isfinite(a)]
     lo = vmin if vmin is not None else (finite.min() if finite.size else 0.0)
     hi = vmax if vmax is not None else (finite.max() if finite.size else 1.0)
-    ax.imshow(np.where(np.isfinite(a), a, np.nan), cmap=cmap, vmin=lo - 0.35 * (hi - lo + 1e-9), vmax=hi + 0.35 * (hi - lo + 1e-9))
+    span = hi - lo + 1e-9
+    cmap = plt.get_cmap(cmap).with_extremes(bad="#f2f2f2")  # NaN: an empty cell
+    # A stretched colour range keeps every cell light enough for black digits.
+    ax.imshow(np.where(np.isfinite(a), a, np.nan), cmap=cmap, vmin=lo - 0.15 * span, vmax=hi + 0.9 * span)
     for (r, c), v in np.ndenumerate(a):
         ax.text(c, r, _fmt(v), ha="center", va="center", fontsize=12, color="black")
     ax.set_xticks(np.arange(-0.5, a.shape[1], 1), minor=True)
@@ -69,6 +68,7 @@ def show_matrix(a, ax=None, title: Optional[str] = None, highlight=None, cmap: s
                 fill=False,
                 edgecolor=HIGHLIGHT,
                 linewidth=3,
+                zorder=5,
             )
         )
     if title:
@@ -87,23 +87,40 @@ def plot_window_step(step: WindowStep):
     flat = output.ravel()
     upto = step.i * step.output.shape[1] + step.j
     flat[: upto + 1] = step.output.ravel()[: upto + 1]
-    widths = [step.input.shape[1], step.applied.shape[1], step.applied.shape[1], step.output.shape[1]]
-    fig, axes = plt.subplots(1, 4, figsize=(11, 3.2), gridspec_kw={"width_ratios": widths})
+    panels = [step.input, step.applied, step.products, output]
+    fig, axes = plt.subplots(1, 4, figsize=(10, 2.8))
     show_matrix(step.input, axes[0], "input", highlight=(step.rows, step.cols))
     kernel_title = "kernel (as is)" if step.mode == "cross-correlation" else "kernel, flipped"
     show_matrix(step.applied, axes[1], kernel_title, cmap="Oranges")
     show_matrix(step.products, axes[2], "products", cmap="Greens")
     show_matrix(output, axes[3], f"output[{step.i}, {step.j}] = {_fmt(step.total)}", highlight=([step.i], [step.j]), cmap="Purples")
+    # The same cell size in every panel: each axis spans the largest grid, centred.
+    rows = max(p.shape[0] for p in panels)
+    cols = max(p.shape[1] for p in panels)
+    for ax, p in zip(axes, panels):
+        dx, dy = (cols - p.shape[1]) / 2, (rows - p.shape[0]) / 2
+        ax.set_xlim(-0.5 - dx, p.shape[1] - 0.5 + dx)
+        ax.set_ylim(p.shape[0] - 0.5 + dy, -0.5 - dy)
     fig.suptitle(f"{step.mode}: {step.equation()}", fontsize=12)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
     return fig
 
 
-def show_images(images: Sequence, titles: Sequence[str], cmaps=None, symmetric: Sequence[bool] = (), ncols: Optional[int] = None, size: float = 3.6):
+def show_images(
+    images: Sequence,
+    titles: Sequence[str],
+    cmaps=None,
+    symmetric: Sequence[bool] = (),
+    ncols: Optional[int] = None,
+    size: float = 3.6,
+    clip_percentile: float = 100.0,
+):
     """Show several images side by side, each with a colour bar.
 
     ``symmetric[i]`` centres image i's colour scale on zero (red positive,
     blue negative), which is how signed filter responses should be read.
+    ``clip_percentile`` (e.g. 99) saturates the few strongest values so that
+    weaker structure stays visible; the colour bar shows the clipped range.
     """
     n = len(images)
     ncols = ncols or n
@@ -117,10 +134,10 @@ def show_images(images: Sequence, titles: Sequence[str], cmaps=None, symmetric: 
         sym = idx < len(symmetric) and symmetric[idx]
         cmap = (cmaps[idx] if cmaps else None) or ("RdBu_r" if sym else "gray")
         if sym:
-            lim = float(np.abs(img).max()) or 1.0
+            lim = float(np.percentile(np.abs(img), clip_percentile)) or 1.0
             im = ax.imshow(img, cmap=cmap, vmin=-lim, vmax=lim)
         else:
-            im = ax.imshow(img, cmap=cmap)
+            im = ax.imshow(img, cmap=cmap, vmin=img.min(), vmax=np.percentile(img, clip_percentile))
         ax.set_title(titles[idx], fontsize=11)
         ax.axis("off")
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
