@@ -18,7 +18,7 @@ BENCH_VENV := .venv-bench
 BUILD_DIR := _build
 
 # Always build with warnings as errors: without -W a chapter that raises still "succeeds".
-BOOK_FLAGS := --toc book/_toc.yml -W -n --keep-going
+BOOK_FLAGS := --toc book/_toc.yml -W -n --keep-going --all
 
 .PHONY: help book test test-fast notebooks bench chromium lock clean
 
@@ -89,7 +89,7 @@ bench: $(BENCH_VENV)/.installed
 lock:
 	rm -rf /tmp/cnnbook-lock && $(PYTHON) -m venv /tmp/cnnbook-lock
 	/tmp/cnnbook-lock/bin/python -m pip install --quiet --disable-pip-version-check ".[book,lab,test]"
-	/tmp/cnnbook-lock/bin/python -m pip freeze --exclude cnnlib | sort -f > $(CONSTRAINTS)
+	/tmp/cnnbook-lock/bin/python -m pip freeze --all --exclude cnnlib | sort -f > $(CONSTRAINTS)
 
 clean:
 	rm -rf $(BUILD_DIR)

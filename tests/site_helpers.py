@@ -1,0 +1,367 @@
+"""Helpers for tests/test_site.py: build the book, read the toc, scan and visit the site.
+
+Kept apart from the tests so that the tests read as a list of claims about the
+site. Nothing here is specific to one chapter except ``GLUED_NUMBERS``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional
+from urllib.parse import urlsplit
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+TOC = REPO / "book" / "_toc.yml"
+# `jupyter-book build --path-output DIR` writes DIR/_build/html (and keeps its
+# execution cache in DIR/_build/.jupyter_cache), so DIR is the repository root:
+# the site lands in _build/html, the path `make book` tells readers to open.
+PATH_OUTPUT = REPO
+BUILD_DIR = REPO / "_build"
+HTML_DIR = BUILD_DIR / "html"
+SCREENSHOT_DIR = BUILD_DIR / "screenshots"
+BUILD_LOG = BUILD_DIR / "site-build.log"
+SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
+
+# Numbers that a chapter must state in its prose (inserted there by MyST-NB glue).
+GLUED_NUMBERS: Dict[str, List[str]] = {
+    # input [[1,2,3],[4,5,6],[7,8,9]] cross-correlated with [[1,1],[0,2]]
+    "notebooks/02_convolution_vs_cross_correlation": ["13", "17", "25", "29"],
+}
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # A second net under the request guard: no host name resolves, so even a
+    # request the guard missed could not leave the machine (it would fail and be
+    # recorded as a failed request instead).
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+
+
+# --------------------------------------------------------------------------- toc
+def _strip_suffix(name: str) -> str:
+    for suffix in SOURCE_SUFFIXES:
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def toc_docnames(toc_path: Path = TOC, root: Path = REPO) -> List[str]:
+    """Every document the toc lists, in reading order (root first); urls are skipped."""
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    found: List[str] = []
+
+    def entries(node) -> None:
+        if isinstance(node, list):
+            for item in node:
+                entries(item)
+            return
+        if not isinstance(node, dict):
+            return
+        if "file" in node:
+            found.append(_strip_suffix(str(node["file"])))
+        if "glob" in node:
+            for path in sorted(root.glob(str(node["glob"]))):
+                if path.suffix in SOURCE_SUFFIXES:
+                    found.append(_strip_suffix(path.relative_to(root).as_posix()))
+        for key in ("parts", "chapters", "sections", "subtrees", "entries"):
+            if key in node:
+                entries(node[key])
+
+    found.append(_strip_suffix(str(toc["root"])))
+    entries(toc)
+    seen = set()
+    return [d for d in found if not (d in seen or seen.add(d))]
+
+
+def is_chapter(docname: str) -> bool:
+    return docname.startswith("notebooks/")
+
+
+def source_of(docname: str, root: Path = REPO) -> Optional[Path]:
+    for suffix in SOURCE_SUFFIXES:
+        path = root / f"{docname}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def html_of(docname: str, html_dir: Path = HTML_DIR) -> Path:
+    return html_dir / f"{docname}.html"
+
+
+def built_pages(html_dir: Path = HTML_DIR) -> List[Path]:
+    """Every HTML page of the site (not the copied sources, static files or reports)."""
+    skip = {"_static", "_sources", "_images", "reports"}
+    return sorted(p for p in html_dir.rglob("*.html") if not skip.intersection(p.relative_to(html_dir).parts[:-1]))
+
+
+def page_id(path: Path, html_dir: Path = HTML_DIR) -> str:
+    return path.relative_to(html_dir).with_suffix("").as_posix()
+
+
+# ------------------------------------------------------------------------- build
+@dataclasses.dataclass
+class BuildResult:
+    command: List[str]
+    returncode: int
+    output: str
+    seconds: float
+
+
+def jupyter_book_executable() -> str:
+    exe = Path(sys.executable).parent / "jupyter-book"
+    if exe.exists():
+        return str(exe)
+    found = shutil.which("jupyter-book")
+    if not found:
+        raise RuntimeError(f"jupyter-book is not installed next to {sys.executable}: run `make test`")
+    return found
+
+
+def build_book() -> BuildResult:
+    """Build the book once, offline, with warnings as errors.
+
+    ``--all`` (Sphinx's fresh environment) re-reads every page on every run.
+    Without it a chapter whose cell raised fails the first build only: Sphinx
+    pickles the environment anyway, the next build skips the unchanged notebook,
+    emits no warning and "succeeds" with the broken page. Executed notebooks
+    still come from the execution cache (_build/.jupyter_cache), so an unchanged
+    book rebuilds in seconds; a notebook that failed has no cache entry and is
+    executed (and fails) again.
+
+    _build/html is removed first so that the site the tests walk holds only the
+    pages of this build (Sphinx never deletes the page of a document that left
+    the toc).
+    """
+    command = [
+        jupyter_book_executable(), "build", str(REPO), "--toc", "book/_toc.yml",
+        "-W", "-n", "--keep-going", "--all", "--path-output", str(PATH_OUTPUT),
+    ]
+    shutil.rmtree(HTML_DIR, ignore_errors=True)
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    start = time.monotonic()
+    proc = subprocess.run(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, errors="replace")
+    seconds = time.monotonic() - start
+    output = strip_ansi(proc.stdout)
+    BUILD_DIR.mkdir(exist_ok=True)
+    BUILD_LOG.write_text(f"$ {' '.join(command)}\n\n{output}\n[exit code {proc.returncode}, {seconds:.1f} s]\n",
+                         encoding="utf-8")
+    return BuildResult(command, proc.returncode, output, seconds)
+
+
+def strip_ansi(text: str) -> str:
+    """Without terminal colour codes (Sphinx and IPython tracebacks use them)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def tail(text: str, lines: int = 120, where: Path = BUILD_LOG) -> str:
+    rows = text.rstrip().splitlines()
+    cut = "" if len(rows) <= lines else f"[... {len(rows) - lines} earlier lines in {where}]\n"
+    return cut + "\n".join(rows[-lines:])
+
+
+# ----------------------------------------------------------- static reference scan
+_EXT = r"""\\?["']?\s*(?:https?:)?//"""  # an attribute value that starts with http://, https:// or //
+_RESOURCE_PATTERNS = [
+    ("<script src>", re.compile(r"<script\b[^>]*?\bsrc\s*=\s*" + _EXT, re.I)),
+    ("<link href>", re.compile(r"<link\b(?![^>]*\brel\s*=\s*\\?[\"']?(?:canonical|alternate)\b)[^>]*?\bhref\s*=\s*" + _EXT, re.I)),
+    ("<img>/media src", re.compile(
+        r"<(?:img|iframe|frame|source|video|audio|embed|track|object|input|image)\b[^>]*?"
+        r"\b(?:src|srcset|data|poster|xlink:href)\s*=\s*" + _EXT, re.I)),
+    ("CSS @import", re.compile(r"@import\s+(?:url\(\s*)?[\"']?\s*(?:https?:)?//", re.I)),
+    ("CSS url()", re.compile(r"\burl\(\s*[\"']?\s*(?:https?:)?//", re.I)),
+]
+
+
+def external_resource_refs(text: str) -> List[str]:
+    """Snippets of ``text`` (HTML, CSS or JS) that would load a resource from another host.
+
+    Plain hyperlinks (``<a href="https://...">``) are not resources and are allowed.
+
+    >>> external_resource_refs('<a href="https://example.org">x</a><img src="_images/a.png">')
+    []
+    >>> [kind for kind, _ in external_resource_refs('<script src="https://cdn.x/y.js"></script>')]
+    ['<script src>']
+    >>> [kind for kind, _ in external_resource_refs("@import url(http://fonts.x/css);")]
+    ['CSS @import', 'CSS url()']
+    """
+    hits = []
+    for kind, pattern in _RESOURCE_PATTERNS:
+        for m in pattern.finditer(text):
+            hits.append((kind, text[m.start(): m.end() + 60].replace("\n", " ")))
+    return hits
+
+
+def scan_site(html_dir: Path = HTML_DIR) -> List[str]:
+    problems = []
+    for path in sorted(html_dir.rglob("*")):
+        if path.suffix.lower() not in (".html", ".htm", ".js", ".mjs", ".css") or not path.is_file():
+            continue
+        rel = path.relative_to(html_dir)
+        if rel.parts[0] == "_sources":
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        problems += [f"{rel}: {kind}: {snippet}" for kind, snippet in external_resource_refs(text)]
+    return problems
+
+
+# -------------------------------------------------------------------- the browser
+def chromium_executable() -> str:
+    exe = os.environ.get("CNNBOOK_CHROMIUM", "").strip()
+    if not exe:
+        proc = subprocess.run(["bash", str(REPO / "scripts" / "find-chromium")], stdout=subprocess.PIPE, text=True)
+        exe = proc.stdout.strip() if proc.returncode == 0 else ""
+    if not exe or not os.access(exe, os.X_OK):
+        raise RuntimeError("No Chromium found for the site tests: run `make chromium`, "
+                           "or set CNNBOOK_CHROMIUM=/path/to/chromium")
+    return exe
+
+
+def is_local(url: str) -> bool:
+    """file:, data:, blob: and about: URLs; a file: URL only without a host (``//x`` on a file page is not local).
+
+    >>> [is_local(u) for u in ("file:///a/b.html", "data:,x", "https://a.b/", "file://example.org/x.png")]
+    [True, True, False, False]
+    """
+    low = url.lower()
+    if low.startswith("file:"):
+        return urlsplit(low).hostname in (None, "", "localhost")
+    return low.startswith(LOCAL_SCHEMES)
+
+
+@dataclasses.dataclass
+class PageLog:
+    """What one page did while it was open."""
+
+    url: str
+    blocked: List[str] = dataclasses.field(default_factory=list)  # requests that would leave the machine
+    failed: List[str] = dataclasses.field(default_factory=list)  # local requests that failed (missing files)
+    loaded: List[str] = dataclasses.field(default_factory=list)  # local requests that succeeded
+    console_errors: List[str] = dataclasses.field(default_factory=list)
+    page_errors: List[str] = dataclasses.field(default_factory=list)
+
+    def problems(self) -> List[str]:
+        out = [f"request leaving the machine (blocked): {u}" for u in self.blocked]
+        out += [f"failed request: {u}" for u in self.failed]
+        out += [f"console error: {m}" for m in self.console_errors]
+        out += [f"page error: {m}" for m in self.page_errors]
+        return out
+
+
+@contextlib.contextmanager
+def guarded_page(browser, url: str, *, wait_until: str = "load") -> Iterator[tuple]:
+    """Open ``url`` in a fresh context where every non-local request is aborted and recorded.
+
+    Yields ``(page, log)``; the log keeps filling until the context is closed.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block",
+                                  java_script_enabled=True)
+    log = PageLog(url)
+
+    def block(url_: str) -> None:
+        if url_ not in log.blocked:
+            log.blocked.append(url_)
+
+    def route(r) -> None:
+        if is_local(r.request.url):
+            r.continue_()
+        else:
+            block(r.request.url)
+            r.abort("blockedbyclient")
+
+    def websocket(ws) -> None:  # never connected to a server: just recorded and closed
+        block(ws.url)
+        ws.close()
+
+    context.route("**/*", route)
+    context.route_web_socket(re.compile(r".*"), websocket)
+    # Also note requests that somehow bypassed routing (they then fail: see CHROMIUM_ARGS).
+    context.on("request", lambda req: None if is_local(req.url) else block(req.url))
+    context.on("requestfinished", lambda req: log.loaded.append(req.url))
+
+    def request_failed(req) -> None:
+        if is_local(req.url):
+            log.failed.append(f"{req.url} ({req.failure})")
+        else:
+            block(req.url)
+
+    context.on("requestfailed", request_failed)
+    page = context.new_page()
+    page.on("console", lambda m: log.console_errors.append(f"{m.text} [{m.location.get('url', '')}:"
+                                                            f"{m.location.get('lineNumber', '')}]")
+            if m.type == "error" else None)
+    page.on("pageerror", lambda e: log.page_errors.append(str(e)))
+    try:
+        page.goto(url, wait_until=wait_until)
+        yield page, log
+    finally:
+        context.close()
+
+
+# Runs in the page: waits for MathJax (if loaded), web fonts and images.
+JS_SETTLE = """
+async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  await document.fonts.ready;
+  await Promise.all([...document.images].map(img => img.complete ? null :
+      new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done); })));
+  return true;
+}
+"""
+
+# Runs in the page: the state of math typesetting.
+JS_MATH = r"""
+() => {
+  const math = [...document.querySelectorAll('.math')];
+  const article = document.querySelector('article') || document.querySelector('main') || document.body;
+  const copy = article.cloneNode(true);
+  copy.querySelectorAll('pre, code, script, style, textarea, mjx-container, .highlight').forEach(e => e.remove());
+  const text = copy.textContent;
+  const raw = [];
+  for (const token of ['\\(', '\\)', '\\[', '\\]', '$$', '\\begin{', '\\frac', '\\sum']) {
+    const at = text.indexOf(token);
+    if (at >= 0) raw.push(token + ' in "' + text.slice(Math.max(0, at - 40), at + 40).replace(/\s+/g, ' ') + '"');
+  }
+  return {
+    mathjax: !!(window.MathJax && MathJax.startup),
+    mathElements: math.length,
+    untypeset: math.filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 80)),
+    containers: document.querySelectorAll('mjx-container').length,
+    errors: [...document.querySelectorAll('mjx-merror')].map(e => e.textContent.slice(0, 80)),
+    raw: raw,
+  };
+}
+"""
+
+# Runs in the page: images that failed to load, and content images that did.
+JS_IMAGES = """
+() => {
+  const all = [...document.images];
+  return {
+    broken: all.filter(i => i.complete && i.naturalWidth === 0 && i.getAttribute('src'))
+               .map(i => i.getAttribute('src')),
+    contentLoaded: [...document.querySelectorAll('article img')].filter(i => i.naturalWidth > 0).length,
+  };
+}
+"""

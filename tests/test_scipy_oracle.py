@@ -1,0 +1,176 @@
+"""Property tests: cnnlib's convolutions against SciPy and against plain loops.
+
+Each property runs with the suite's Hypothesis profile (at least 1,000
+examples, derandomized; see ``conftest.py``). Geometries cover every padding
+form (int, (ph, pw), (top, bottom, left, right), 'valid', 'same', 'full'),
+strides 1..3 and dilations 1..3, with int or (h, w) arguments.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from _reference import dilate, naive_conv2d, out_len, scipy_conv2d, scipy_correlate
+from _strategies import geometries, rng_for, seeds
+from cnnlib import conv2d, convolve2d, correlate2d, output_size
+
+RTOL, ATOL = 1e-9, 1e-12
+
+MODES = ("valid", "same", "full")
+EXPLICIT = ("int", "pair", "quad")
+
+
+def close(got, expected):
+    assert got.shape == expected.shape, (got.shape, expected.shape)
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
+
+
+def mode_pads(g):
+    """(top, bottom, left, right) of a named mode, from the documented convention.
+
+    'full' pads the kernel's dilated span - 1 on every side; 'same' pads that
+    total, the odd extra row/column after (PyTorch; SciPy agrees, see (a)).
+    """
+    if g.mode is None:
+        return g.pads
+    th, tw = g.span[0] - 1, g.span[1] - 1
+    if g.mode == "valid":
+        return (0, 0, 0, 0)
+    if g.mode == "full":
+        return (th, th, tw, tw)
+    return (th // 2, th - th // 2, tw // 2, tw - tw // 2)
+
+
+def test_the_default_hypothesis_profile_runs_1000_deterministic_examples():
+    # conftest.py loads it; a per-test @settings(max_examples=...) would be visible here too.
+    if os.environ.get("HYPOTHESIS_PROFILE"):
+        pytest.skip("a non-default Hypothesis profile was selected explicitly")
+    assert settings.default.max_examples >= 1000
+    assert settings.default.derandomize is True
+    assert settings.default.deadline is None
+    for name, fn in list(globals().items()):
+        if name.startswith("test_") and hasattr(fn, "hypothesis"):
+            assert getattr(fn, "_hypothesis_internal_use_settings", settings.default).max_examples >= 1000, name
+
+
+# (a) named modes against SciPy's own mode argument ---------------------------
+
+
+@given(g=geometries(pad_kinds=MODES), seed=seeds)
+def test_correlate2d_modes_match_scipy(g, seed):
+    rng = rng_for(seed)
+    x = rng.standard_normal((g.h, g.w))
+    k = rng.standard_normal((g.kh, g.kw))
+    got = correlate2d(x, k, padding=g.mode, stride=g.stride, dilation=g.dilation)
+    expected = scipy.signal.correlate2d(x, dilate(k, (g.dh, g.dw)), mode=g.mode)[:: g.sh, :: g.sw]
+    close(got, expected)
+
+
+@given(g=geometries(pad_kinds=MODES), seed=seeds)
+def test_convolve2d_modes_match_scipy(g, seed):
+    rng = rng_for(seed)
+    x = rng.standard_normal((g.h, g.w))
+    k = rng.standard_normal((g.kh, g.kw))
+    got = convolve2d(x, k, padding=g.mode, stride=g.stride, dilation=g.dilation)
+    expected = scipy.signal.convolve2d(x, dilate(k, (g.dh, g.dw)), mode=g.mode)[:: g.sh, :: g.sw]
+    close(got, expected)
+
+
+# (b) explicit padding, stride and dilation: pad, dilate, 'valid', subsample --
+
+
+@given(g=geometries(pad_kinds=EXPLICIT), seed=seeds)
+def test_correlate2d_explicit_geometry_matches_scipy(g, seed):
+    rng = rng_for(seed)
+    x = rng.standard_normal((g.h, g.w))
+    k = rng.standard_normal((g.kh, g.kw))
+    got = correlate2d(x, k, padding=g.padding, stride=g.stride, dilation=g.dilation)
+    close(got, scipy_correlate(x, k, g.pads, (g.sh, g.sw), (g.dh, g.dw)))
+
+
+@given(g=geometries(pad_kinds=EXPLICIT), seed=seeds)
+def test_convolve2d_explicit_geometry_matches_scipy(g, seed):
+    # Convolution = correlation with the kernel rotated by 180 degrees, then the
+    # same pad / dilate / 'valid' / subsample recipe, computed by SciPy's convolve2d.
+    rng = rng_for(seed)
+    x = rng.standard_normal((g.h, g.w))
+    k = rng.standard_normal((g.kh, g.kw))
+    got = convolve2d(x, k, padding=g.padding, stride=g.stride, dilation=g.dilation)
+    t, b, l, r = g.pads
+    xp = np.pad(x, ((t, b), (l, r)))
+    expected = scipy.signal.convolve2d(xp, dilate(k, (g.dh, g.dw)), mode="valid")[:: g.sh, :: g.sw]
+    close(got, expected)
+
+
+# (c) the conv2d layer: per-channel SciPy correlations summed, plus bias -------
+
+
+@given(
+    g=geometries(max_k=3, max_extra=3),
+    n=st.integers(1, 2),
+    c=st.integers(1, 3),
+    f=st.integers(1, 3),
+    with_bias=st.booleans(),
+    seed=seeds,
+)
+def test_conv2d_matches_scipy_channel_sum(g, n, c, f, with_bias, seed):
+    rng = rng_for(seed)
+    x = rng.standard_normal((n, c, g.h, g.w))
+    w = rng.standard_normal((f, c, g.kh, g.kw))
+    b = rng.standard_normal(f) if with_bias else None
+    got = conv2d(x, w, b, stride=g.stride, padding=g.padding, dilation=g.dilation)
+    expected = scipy_conv2d(x, w, b, (g.sh, g.sw), g.pads, (g.dh, g.dw), mode=g.mode)
+    close(got, expected)
+
+
+# (d) conv2d against the definition, one multiply-add at a time --------------
+
+
+@given(
+    g=geometries(max_k=3, max_extra=3),
+    n=st.integers(1, 2),
+    c=st.integers(1, 2),
+    f=st.integers(1, 2),
+    with_bias=st.booleans(),
+    seed=seeds,
+)
+def test_conv2d_matches_naive_loops(g, n, c, f, with_bias, seed):
+    rng = rng_for(seed)
+    x = rng.standard_normal((n, c, g.h, g.w))
+    w = rng.standard_normal((f, c, g.kh, g.kw))
+    b = rng.standard_normal(f) if with_bias else None
+    got = conv2d(x, w, b, stride=g.stride, padding=g.padding, dilation=g.dilation)
+    expected = naive_conv2d(x, w, b, (g.sh, g.sw), mode_pads(g), (g.dh, g.dw))
+    close(got, expected)
+
+
+# (e) output_size, per axis, is the shape conv2d returns ----------------------
+
+
+def _axis_padding(g, axis):
+    """What output_size takes for one axis: an int, (before, after) or the mode name."""
+    if g.mode is not None:
+        return g.mode
+    if isinstance(g.padding, int):
+        return g.padding
+    if len(g.padding) == 2:
+        return g.padding[axis]
+    return (g.pads[0], g.pads[1]) if axis == 0 else (g.pads[2], g.pads[3])
+
+
+@given(g=geometries(max_k=5, max_p=4, max_extra=6), n=st.integers(1, 3), c=st.integers(1, 3), f=st.integers(1, 3))
+def test_output_size_matches_conv2d_shape(g, n, c, f):
+    oh = output_size(g.h, g.kh, padding=_axis_padding(g, 0), stride=g.sh, dilation=g.dh)
+    ow = output_size(g.w, g.kw, padding=_axis_padding(g, 1), stride=g.sw, dilation=g.dw)
+    out = conv2d(np.zeros((n, c, g.h, g.w)), np.zeros((f, c, g.kh, g.kw)), stride=g.stride, padding=g.padding, dilation=g.dilation)
+    assert out.shape == (n, f, oh, ow)
+    # ... and both agree with the floor formula written out independently.
+    t, b, l, r = mode_pads(g)
+    assert (oh, ow) == (out_len(g.h, g.kh, t, b, g.sh, g.dh), out_len(g.w, g.kw, l, r, g.sw, g.dw))
+    assert oh >= 1 and ow >= 1
