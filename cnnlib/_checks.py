@@ -55,6 +55,13 @@ def as_float_array(a: Any, name: str, ndim: int, where: str, layout: str = "") -
     return arr
 
 
+def reject_nan(a: np.ndarray, name: str, where: str, why: str) -> None:
+    """Raise where NaN would make the result meaningless (e.g. the maximum of a window)."""
+    if a.dtype.kind == "f" and np.isnan(a).any():
+        count = int(np.isnan(a).sum())
+        raise ValueError(f"{where}: {name} contains {count} NaN value(s) (shape {a.shape}); {why}")
+
+
 def as_int(v: Any, name: str, where: str, minimum: int) -> int:
     """Return ``v`` as a Python int, refusing bools, floats and values below ``minimum``."""
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
@@ -67,6 +74,8 @@ def as_int(v: Any, name: str, where: str, minimum: int) -> int:
 
 def as_pair(v: Any, name: str, where: str, minimum: int) -> Tuple[int, int]:
     """Accept an int or a pair of ints (height, width) and return the pair."""
+    if isinstance(v, np.ndarray) and v.ndim == 0:  # np.array(2) holds one number
+        v = v.item()
     if isinstance(v, (tuple, list, np.ndarray)):
         if len(v) != 2:
             raise ValueError(
@@ -108,7 +117,12 @@ def as_padding(
         if stride != (1, 1):
             raise ValueError(f"{where}: padding='same' needs stride 1, got stride={stride}")
         return _same_split(span[0]) + _same_split(span[1])
-    if isinstance(padding, (tuple, list)) and len(padding) == 4:
+    if isinstance(padding, (tuple, list, np.ndarray)) and np.ndim(padding) == 1 and len(padding) not in (2, 4):
+        raise ValueError(
+            f"{where}: padding must be an int, (ph, pw), (top, bottom, left, right) or one of "
+            f"{PADDING_MODES}, got {tuple(padding)!r} of length {len(padding)}"
+        )
+    if isinstance(padding, (tuple, list, np.ndarray)) and np.ndim(padding) == 1 and len(padding) == 4:
         return tuple(as_int(v, f"padding[{i}]", where, 0) for i, v in enumerate(padding))
     ph, pw = as_pair(padding, "padding", where, minimum=0)
     return (ph, ph, pw, pw)
@@ -127,17 +141,21 @@ def check_fits(
     where: str,
     x_name: str = "x",
     k_name: str = "kernel",
+    shapes: str = "",
 ) -> None:
-    """Raise if the (dilated) kernel does not fit inside the padded input."""
-    ph = in_hw[0] + pad[0] + pad[1]
-    pw = in_hw[1] + pad[2] + pad[3]
-    eh = dilation[0] * (kernel[0] - 1) + 1
-    ew = dilation[1] * (kernel[1] - 1) + 1
-    if eh > ph or ew > pw:
-        dil = "" if dilation == (1, 1) else f" (dilated from {kernel} with dilation={dilation})"
+    """Raise if the (dilated) kernel does not fit inside the padded input.
+
+    ``shapes`` describes the caller's arguments for the message, e.g.
+    ``"x.shape=(1, 1, 3, 3), w.shape=(1, 1, 4, 4)"``.
+    """
+    padded = (in_hw[0] + pad[0] + pad[1], in_hw[1] + pad[2] + pad[3])
+    span = (dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1)
+    if span[0] > padded[0] or span[1] > padded[1]:
+        dil = "" if dilation == (1, 1) else f", {tuple(kernel)} dilated by {dilation}"
+        detail = shapes or f"{x_name} is {tuple(in_hw)}"
         raise ValueError(
-            f"{where}: {k_name} of size {eh}x{ew}{dil} is larger than the padded input "
-            f"{ph}x{pw} ({x_name} is {in_hw[0]}x{in_hw[1]}, padding (top, bottom, left, right)={pad})"
+            f"{where}: {k_name} covers {span} (height, width){dil}, larger than the padded input "
+            f"{padded} ({detail}; padding (top, bottom, left, right)={pad})"
         )
 
 
@@ -150,6 +168,7 @@ def geometry(
     where: str,
     x_name: str = "x",
     k_name: str = "kernel",
+    shapes: str = "",
 ):
     """Check stride, padding and dilation and return them with the output size.
 
@@ -159,7 +178,7 @@ def geometry(
     s = as_pair(stride, "stride", where, minimum=1)
     d = as_pair(dilation, "dilation", where, minimum=1)
     pad = as_padding(padding, kernel, s, d, where)
-    check_fits(in_hw, kernel, pad, d, where, x_name, k_name)
+    check_fits(in_hw, kernel, pad, d, where, x_name, k_name, shapes)
     oh = out_len(in_hw[0], kernel[0], pad[0], pad[1], s[0], d[0])
     ow = out_len(in_hw[1], kernel[1], pad[2], pad[3], s[1], d[1])
     return s, pad, d, (oh, ow)

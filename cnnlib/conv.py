@@ -4,8 +4,17 @@ Deep-learning libraries compute *cross-correlation* and call it convolution:
 the kernel slides over the input without being flipped. :func:`correlate2d`
 is that operation on one 2-D array, :func:`convolve2d` is the mathematician's
 convolution (kernel flipped on both axes), and :func:`conv2d` is the layer a
-CNN uses: batches, channels and many filters at once, computed with
-:func:`cnnlib.im2col` and a single matrix product.
+CNN uses: batches, channels and many filters at once, computed with im2col and
+a matrix product.
+
+``conv2d`` multiplies in the transposed orientation of the textbook formula:
+``w.reshape(F, -1) @ im2col(x).T`` instead of ``im2col(x) @ w.reshape(F, -1).T``.
+Both give the same numbers (``(A @ B).T == B.T @ A.T``), but for small kernels
+the transposed im2col matrix is several times cheaper to copy (see
+:mod:`cnnlib.im2col`).
+It also unfolds a few images at a time rather than the whole batch: the
+columns it just copied are still in the CPU cache when the product reads them,
+and memory stays small (the whole im2col matrix is KH*KW times the input).
 """
 
 from __future__ import annotations
@@ -14,8 +23,18 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from ._checks import as_float_array, as_int, as_padding, as_pair, check_fits, geometry, out_len, result_dtype
+from ._checks import as_float_array, as_int, as_padding, as_pair, geometry, out_len, result_dtype
 from .im2col import fold, unfold
+
+# How many bytes of im2col columns conv2d holds at once (at least one image's
+# worth). A few MB fits the CPU caches; larger values only cost memory.
+COLS_BYTES = 4 * 2**20
+
+
+def _image_slices(n: int, bytes_per_image: int):
+    """Consecutive slices of the batch whose im2col columns stay within COLS_BYTES."""
+    step = max(1, COLS_BYTES // bytes_per_image)
+    return [slice(start, start + step) for start in range(0, n, step)]
 
 
 def output_size(n: int, kernel: int, padding=0, stride: int = 1, dilation: int = 1) -> int:
@@ -62,23 +81,35 @@ def output_size(n: int, kernel: int, padding=0, stride: int = 1, dilation: int =
     else:
         pad = as_padding(padding, (k, k), (s, s), (d, d), where)
         before, after = pad[0], pad[1]
-    check_fits((n, n), (k, k), (before, after, before, after), (d, d), where, "n", "kernel")
+    span = d * (k - 1) + 1
+    if span > n + before + after:
+        raise ValueError(
+            f"{where}: kernel={k} (covering {span} with dilation={d}) is larger than the padded input "
+            f"{n + before + after} (n={n}, padding (before, after)=({before}, {after}))"
+        )
     return out_len(n, k, before, after, s, d)
 
 
 def _conv_forward(x: np.ndarray, w: np.ndarray, b: Optional[np.ndarray], s, pad, d, out_hw) -> np.ndarray:
     n = x.shape[0]
     f, c, kh, kw = w.shape
+    # float32 in, float32 all the way (half the memory traffic of float64);
+    # astype(copy=False) copies nothing when the dtype already matches.
     dtype = result_dtype(x, w) if b is None else result_dtype(x, w, b)
-    cols = unfold(x.astype(dtype, copy=False), (kh, kw), s, pad, d)      # (N*OH*OW, C*KH*KW)
-    out = cols @ w.reshape(f, -1).astype(dtype, copy=False).T             # (N*OH*OW, F)
-    if b is not None:
-        out += b.astype(dtype, copy=False)
+    x = x.astype(dtype, copy=False)
+    w_mat = w.reshape(f, -1).astype(dtype, copy=False)                    # (F, C*KH*KW)
     oh, ow = out_hw
-    # Rows are ordered (n, i, j) and columns are filters: reshape to NHWC,
-    # then move the filter axis forward. A direct reshape to (N, F, OH, OW)
-    # would scramble the values.
-    return out.reshape(n, oh, ow, f).transpose(0, 3, 1, 2)
+    out = np.empty((n, f, oh * ow), dtype=dtype)
+    for part in _image_slices(n, c * kh * kw * oh * ow * x.itemsize):
+        cols = unfold(x[part], (kh, kw), s, pad, d)                       # (C*KH*KW, n_part*OH*OW)
+        prod = w_mat @ cols                                               # (F, n_part*OH*OW)
+        if b is not None:
+            prod += b.astype(dtype, copy=False)[:, None]                  # filter f's bias on row f
+        # Rows are filters, columns are (image, position): a direct reshape to
+        # (n, F, ...) would scramble the values. Split the columns, then put
+        # the image axis first, copying into the result.
+        out[part] = prod.reshape(f, -1, oh * ow).transpose(1, 0, 2)     # (n_part, F, OH*OW)
+    return out.reshape(n, f, oh, ow)                                      # free: already in this order
 
 
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -124,7 +155,8 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1) -> np.ndarray:
                 f"{where}: b has {b.shape[0]} entries (b.shape={b.shape}) but w has "
                 f"F={w.shape[0]} filters (w.shape={w.shape})"
             )
-    s, pad, d, out_hw = geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, where, "x", "w")
+    shapes = f"x.shape={x.shape}, w.shape={w.shape}"
+    s, pad, d, out_hw = geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, where, "x", "w", shapes)
     return _conv_forward(x, w, b, s, pad, d, out_hw)
 
 
@@ -165,7 +197,8 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1) -> Tuple[np.nda
     w = as_float_array(w, "w", 4, where, "(F, C, KH, KW)")
     dout = as_float_array(dout, "dout", 4, where, "(N, F, OH, OW)")
     _check_channels(x, w, where)
-    s, pad, d, (oh, ow) = geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, where, "x", "w")
+    shapes = f"x.shape={x.shape}, w.shape={w.shape}"
+    s, pad, d, (oh, ow) = geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, where, "x", "w", shapes)
     n, f = x.shape[0], w.shape[0]
     if dout.shape != (n, f, oh, ow):
         raise ValueError(
@@ -175,12 +208,22 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1) -> Tuple[np.nda
     dtype = result_dtype(x, w, dout)
     kernel = w.shape[2:]
     w_mat = w.reshape(f, -1).astype(dtype, copy=False)                      # (F, C*KH*KW)
-    d_rows = dout.astype(dtype, copy=False).transpose(0, 2, 3, 1).reshape(-1, f)  # (N*OH*OW, F)
-    cols = unfold(x.astype(dtype, copy=False), kernel, s, pad, d)
-    dw = (d_rows.T @ cols).reshape(w.shape)
-    db = d_rows.sum(axis=0)
-    dx = fold(d_rows @ w_mat, x.shape, kernel, s, pad, d)
-    return dx, dw, db
+    d_out = dout.astype(dtype, copy=False).reshape(n, f, oh * ow)           # (N, F, OH*OW)
+    x = x.astype(dtype, copy=False)
+    c, kh, kw = w.shape[1:]
+    dw = np.zeros(w_mat.shape, dtype=dtype)
+    dx = np.empty(x.shape, dtype=dtype)
+    # A few images at a time, as in conv2d.
+    for part in _image_slices(n, w_mat.shape[1] * oh * ow * x.itemsize):
+        cols = unfold(x[part], kernel, s, pad, d)                            # (C*KH*KW, n_part*OH*OW)
+        d_rows = d_out[part].transpose(1, 0, 2).reshape(f, -1)              # (F, n_part*OH*OW), like conv2d's product
+        # forward: product = w_mat @ cols, so dw = d_rows @ cols.T ...
+        dw += d_rows @ cols.T
+        # ... and d cols = w_mat.T @ d_rows, added back where each value was read (col2im).
+        d_cols = (w_mat.T @ d_rows).reshape(c, kh, kw, -1, oh, ow)          # (C, KH, KW, n_part, OH, OW)
+        dx[part] = fold(d_cols.transpose(3, 0, 1, 2, 4, 5), x[part].shape, kernel, s, pad, d)
+    db = d_out.sum(axis=(0, 2))
+    return dx, dw.reshape(w.shape), db
 
 
 def _check_channels(x: np.ndarray, w: np.ndarray, where: str) -> None:
@@ -250,7 +293,8 @@ def _single(where, x, k, padding, stride, dilation, flip: bool) -> np.ndarray:
             # the other side; this keeps the result equal to SciPy's.
             top, bottom, left, right = as_padding("same", k.shape, (1, 1), as_pair(dilation, "dilation", where, 1), where)
             padding = (bottom, top, right, left)
-    s, pad, d, out_hw = geometry(x.shape, k.shape, stride, padding, dilation, where, "x", "k")
+    shapes = f"x.shape={x.shape}, k.shape={k.shape}"
+    s, pad, d, out_hw = geometry(x.shape, k.shape, stride, padding, dilation, where, "x", "k", shapes)
     return _conv_forward(x[None, None], k[None, None], None, s, pad, d, out_hw)[0, 0]
 
 

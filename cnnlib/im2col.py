@@ -4,6 +4,13 @@
 one row of a matrix, so that a convolution becomes a single matrix product with
 the filters laid out as columns. ``col2im`` goes back: it is the *adjoint* of
 ``im2col`` (it sums the overlapping windows), **not** its inverse.
+
+Inside the library (:func:`unfold` and :func:`fold`, used by ``conv2d``) the
+same numbers are kept transposed: ``unfold(x) == im2col(x).T``, one *row per
+kernel tap* (C*KH*KW rows) and one *column per output position* (N*OH*OW
+columns). The copy is then several times faster, because its innermost loop
+walks along an input row (OW numbers at a time) instead of along one window
+(KW numbers at a time); see ``benchmarks/``.
 """
 
 from __future__ import annotations
@@ -24,7 +31,11 @@ def pad_nchw(x: np.ndarray, pad: Pad4, value: float = 0.0) -> np.ndarray:
     if not any(pad):
         return x
     top, bottom, left, right = pad
-    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=value)
+    n, c, h, w = x.shape
+    # A frame of `value` around every image (np.pad does the same, a few times slower).
+    xp = np.full((n, c, top + h + bottom, left + w + right), value, dtype=x.dtype)
+    xp[:, :, top : top + h, left : left + w] = x
+    return xp
 
 
 def windows(x: np.ndarray, kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair, value: float = 0.0) -> np.ndarray:
@@ -49,24 +60,35 @@ def windows(x: np.ndarray, kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair
 
 
 def unfold(x: np.ndarray, kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair, value: float = 0.0) -> np.ndarray:
-    """im2col without argument checks: (N*OH*OW, C*KH*KW), rows in (n, i, j) order."""
+    """im2col without argument checks, transposed: (C*KH*KW, N*OH*OW).
+
+    ``unfold(x, ...) == im2col(x, ...).T``: row ``c*KH*KW + p*KW + q`` holds
+    what kernel tap (c, p, q) sees at every output position, image by image in
+    reading order. So ``w.reshape(F, -1) @ unfold(x, ...)`` is the convolution
+    as an (F, N*OH*OW) matrix.
+    """
     win = windows(x, kernel, stride, pad, dilation, value)
     n, c, oh, ow, kh, kw = win.shape
-    # One copy: the transpose puts the channel next to the kernel axes so each
-    # row holds one receptive field, channel-major like w.reshape(F, -1).
-    return win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
+    # The one copy happens here. With the output axes (N, OH, OW) last, the
+    # innermost loop of the copy reads a run of OW numbers along an input row,
+    # not the KW numbers of one window: far fewer, longer steps.
+    return win.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)
 
 
-def fold(cols: np.ndarray, x_shape: Tuple[int, int, int, int], kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair) -> np.ndarray:
-    """col2im without argument checks: scatter-add the rows back into (N, C, H, W)."""
+def fold(patches: np.ndarray, x_shape: Tuple[int, int, int, int], kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair) -> np.ndarray:
+    """col2im without argument checks: add every window value back where it was read.
+
+    ``patches`` has shape (N, C, KH, KW, OH, OW) (any strides: a transposed
+    view of im2col's matrix or of :func:`unfold`'s is fine): ``patches[n, c, p, q, i, j]``
+    is added to the input pixel that kernel tap (p, q) read for output (i, j).
+    Overlapping windows add up. Returns (N, C, H, W).
+    """
     n, c, h, w = x_shape
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     top, bottom, left, right = pad
     hp, wp = h + top + bottom, w + left + right
-    oh = (hp - dh * (kh - 1) - 1) // sh + 1
-    ow = (wp - dw * (kw - 1) - 1) // sw + 1
-    patches = cols.reshape(n, oh, ow, c, kh, kw).transpose(0, 3, 4, 5, 1, 2)  # (N, C, KH, KW, OH, OW)
-    xp = np.zeros((n, c, hp, wp), dtype=cols.dtype)
+    oh, ow = patches.shape[4:]
+    xp = np.zeros((n, c, hp, wp), dtype=patches.dtype)
     for i in range(kh):
         r0 = i * dh
         for j in range(kw):
@@ -109,8 +131,15 @@ def im2col(x, kh: int, kw: int, stride=1, padding=0, dilation=1) -> np.ndarray:
     where = "im2col"
     x = as_float_array(x, "x", 4, where, "(N, C, H, W)")
     kernel = (as_int(kh, "kh", where, 1), as_int(kw, "kw", where, 1))
-    s, pad, d, _ = geometry(x.shape[2:], kernel, stride, padding, dilation, where)
-    return unfold(x, kernel, s, pad, d)
+    s, pad, d, _ = geometry(x.shape[2:], kernel, stride, padding, dilation, where, shapes=f"x.shape={x.shape}")
+    win = windows(x, kernel, s, pad, d)                                   # (N, C, OH, OW, KH, KW), a view
+    n, c, oh, ow, kh, kw = win.shape
+    # One copy: the transpose puts the channel next to the kernel axes so each
+    # row holds one receptive field, channel-major like w.reshape(F, -1).
+    # (When the windows do not overlap that reshape may be a view of x itself;
+    # copy then, so the caller always gets a new, writable array.)
+    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
+    return cols.copy() if np.shares_memory(cols, x) else cols
 
 
 def col2im(cols, x_shape, kh: int, kw: int, stride=1, padding=0, dilation=1) -> np.ndarray:
@@ -148,14 +177,16 @@ def col2im(cols, x_shape, kh: int, kw: int, stride=1, padding=0, dilation=1) -> 
         raise ValueError(f"{where}: x_shape must be a tuple (N, C, H, W), got {x_shape!r}")
     n, c, h, w = (as_int(v, f"x_shape[{i}]", where, 1) for i, v in enumerate(x_shape))
     kernel = (as_int(kh, "kh", where, 1), as_int(kw, "kw", where, 1))
-    s, pad, d, (oh, ow) = geometry((h, w), kernel, stride, padding, dilation, where)
+    s, pad, d, (oh, ow) = geometry((h, w), kernel, stride, padding, dilation, where, shapes=f"x_shape={(n, c, h, w)}")
     expected = (n * oh * ow, c * kernel[0] * kernel[1])
     if cols.shape != expected:
         raise ValueError(
             f"{where}: cols has shape {cols.shape} but x_shape={(n, c, h, w)} with a "
             f"{kernel[0]}x{kernel[1]} kernel needs {expected} (N*OH*OW, C*KH*KW)"
         )
-    return fold(cols, (n, c, h, w), kernel, s, pad, d)
+    # Row n*OH*OW + i*OW + j, column (c, p, q) -> patches[n, c, p, q, i, j] (a view, no copy).
+    patches = cols.reshape(n, oh, ow, c, kernel[0], kernel[1]).transpose(0, 3, 4, 5, 1, 2)
+    return fold(patches, (n, c, h, w), kernel, s, pad, d)
 
 
 __all__ = ["im2col", "col2im"]

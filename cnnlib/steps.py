@@ -84,7 +84,7 @@ def window_step(x, k, i: int, j: int, mode: str = "cross-correlation") -> Window
         raise ValueError(f"{where}: mode must be one of {MODES}, got {mode!r}")
     x = as_float_array(x, "x", 2, where, "(H, W)")
     k = as_float_array(k, "k", 2, where, "(KH, KW)")
-    _, _, _, (oh, ow) = geometry(x.shape, k.shape, 1, 0, 1, where, "x", "k")
+    _, _, _, (oh, ow) = geometry(x.shape, k.shape, 1, 0, 1, where, "x", "k", f"x.shape={x.shape}, k.shape={k.shape}")
     i = as_int(i, "i", where, 0)
     j = as_int(j, "j", where, 0)
     if i >= oh or j >= ow:
@@ -105,7 +105,7 @@ def window_step(x, k, i: int, j: int, mode: str = "cross-correlation") -> Window
         products=products,
         total=float(output[i, j]),
         output=output,
-        input=x,
+        input=x.copy(),
     )
 
 
@@ -119,7 +119,9 @@ def window_steps(x, k, mode: str = "cross-correlation") -> List[WindowStep]:
     """
     x = as_float_array(x, "x", 2, "window_steps", "(H, W)")
     k = as_float_array(k, "k", 2, "window_steps", "(KH, KW)")
-    _, _, _, (oh, ow) = geometry(x.shape, k.shape, 1, 0, 1, "window_steps", "x", "k")
+    _, _, _, (oh, ow) = geometry(
+        x.shape, k.shape, 1, 0, 1, "window_steps", "x", "k", f"x.shape={x.shape}, k.shape={k.shape}"
+    )
     return [window_step(x, k, i, j, mode) for i in range(oh) for j in range(ow)]
 
 

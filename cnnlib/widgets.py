@@ -30,7 +30,9 @@ def sliding_window_widget(x, k):
 
     x = as_float_array(x, "x", 2, "sliding_window_widget", "(H, W)")
     k = as_float_array(k, "k", 2, "sliding_window_widget", "(KH, KW)")
-    _, _, _, (oh, ow) = geometry(x.shape, k.shape, 1, 0, 1, "sliding_window_widget", "x", "k")
+    _, _, _, (oh, ow) = geometry(
+        x.shape, k.shape, 1, 0, 1, "sliding_window_widget", "x", "k", f"x.shape={x.shape}, k.shape={k.shape}"
+    )
     i = widgets.IntSlider(value=0, min=0, max=oh - 1, description="row i")
     j = widgets.IntSlider(value=0, min=0, max=ow - 1, description="column j")
     mode = widgets.ToggleButtons(options=list(MODES), value=MODES[0], description="operation")

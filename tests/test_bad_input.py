@@ -105,6 +105,8 @@ CASES = [
     row(max_pool2d, (P4, 1.5), {}, TypeError, ["kernel_size", "1.5"], "max_pool2d-kernel-float"),
     row(max_pool2d, (np.ones((1, 4, 4)), 2), {}, ValueError, ["x", "(1, 4, 4)"], "max_pool2d-x-3d"),
     row(max_pool2d, (P4, 2), {"stride": 0}, ValueError, ["stride"], "max_pool2d-stride-0"),
+    row(max_pool2d, (np.where(np.eye(4) > 0, np.nan, 1.0)[None, None], 2), {}, ValueError, ["x", "NaN", "(1, 1, 4, 4)"], "max_pool2d-nan"),
+    row(max_pool2d_backward, (np.ones((1, 1, 2, 2)), np.full((1, 1, 4, 4), np.nan), 2), {}, ValueError, ["x", "NaN", "(1, 1, 4, 4)"], "max_pool2d_backward-nan"),
     row(max_pool2d, (np.ones((1, 1, 2, 2)), 3), {}, ValueError, ["kernel_size", "(1, 1, 2, 2)"], "max_pool2d-window-larger-than-input"),
     row(max_pool2d, (P4, 2), {"padding": "same"}, ValueError, ["padding", "stride"], "max_pool2d-same-with-default-stride-2"),
     row(avg_pool2d, (P4, 3), {"padding": 2}, ValueError, ["padding", "kernel_size"], "avg_pool2d-padding-more-than-half"),
