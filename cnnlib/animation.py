@@ -144,6 +144,12 @@ class SlidingWindowAnimation:
         self.id = "cnn-anim-" + hashlib.sha1(payload.encode()).hexdigest()[:10]
         self._payload = payload
 
+    def __repr__(self) -> str:
+        inp = self.data["input"]
+        kern = self.data["modes"][0]["frames"][0]["applied"]
+        modes = ", ".join(m["name"] for m in self.data["modes"])
+        return f"<sliding-window animation: {len(inp)}x{len(inp[0])} input, {len(kern)}x{len(kern[0])} kernel, {modes}>"
+
     def _repr_html_(self) -> str:
         first_mode = self.data["modes"][0]
         f = first_mode["frames"][0]

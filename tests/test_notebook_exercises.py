@@ -80,5 +80,7 @@ def test_notebook_is_stored_executed_in_order_without_errors(path):
         for out in c.get("outputs", []):
             assert out.get("output_type") != "error", f"{path.name}: a stored error in {source(c)[:60]!r}"
             assert out.get("name") != "stderr", f"{path.name}: stderr output in {source(c)[:60]!r}"
+            text = "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+            assert not re.search(r" at 0x[0-9a-f]{6,}", text), f"{path.name}: a memory address in {source(c)[:60]!r}"
     nb = json.loads(path.read_text(encoding="utf-8"))
     assert "widgets" not in nb["metadata"], f"{path.name}: saved widget state (it would need a CDN in the book)"
