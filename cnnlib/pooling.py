@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array, as_pair, geometry, reject_nan
-from .im2col import fold, windows
+from .im2col import pad_nchw, windows
 
 _NAN_MAX = "the maximum of a window that holds NaN is undefined, and so is where its gradient goes"
 
@@ -97,10 +97,24 @@ def _check_dout(where, dout, x, out_hw):
     return dout
 
 
-def _scatter(d_taps, x, k, s, pad):
-    """col2im of the (N, C, KH*KW, OH, OW) window gradients back to x's shape."""
-    n, c, _, oh, ow = d_taps.shape
-    return fold(d_taps.reshape(n, c, k[0], k[1], oh, ow), x.shape, k, s, pad, (1, 1))
+def _cells(xp, k, s, out_hw):
+    """Every cell (p, q) of the window, for all windows at once, as strided views.
+
+    ``view[n, c, i, j] == xp[n, c, i*SH + p, j*SW + q]``: the value that cell
+    (p, q) of window (i, j) holds. Writing into such a view of a gradient
+    array adds back exactly where the value was read, so a backward pass can
+    route each window's gradient cell by cell, with no (N, C, KH*KW, OH, OW)
+    copy and no col2im.
+    """
+    (oh, ow), (sh, sw) = out_hw, s
+    for p in range(k[0]):
+        for q in range(k[1]):
+            yield xp[:, :, p : p + sh * (oh - 1) + 1 : sh, q : q + sw * (ow - 1) + 1 : sw]
+
+
+def _crop(dxp, x_shape, pad):
+    top, _, left, _ = pad
+    return dxp[:, :, top : top + x_shape[2], left : left + x_shape[3]]
 
 
 def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndarray:
@@ -130,19 +144,21 @@ def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndar
     x, k, s, pad, out_hw = _setup(where, x, kernel_size, stride, padding)
     reject_nan(x, "x", where, _NAN_MAX)
     dout = _check_dout(where, dout, x, out_hw)
-    taps = _window_taps(x, k, s, pad, -np.inf)                     # (N, C, KH*KW, OH, OW)
-    best = taps.max(axis=2)                                        # each window's maximum
-    d_taps = np.zeros(taps.shape, dtype=np.result_type(x, dout))
+    xp = pad_nchw(x, pad, -np.inf)
+    best = None                                                    # each window's maximum
+    for value in _cells(xp, k, s, out_hw):
+        best = value.copy() if best is None else np.maximum(best, value, out=best)
+    dxp = np.zeros(xp.shape, dtype=np.result_type(x, dout))
     waiting = np.ones(best.shape, dtype=bool)                      # windows not yet served
     # Visit the window's cells in reading order: the first cell holding the
     # maximum takes the window's whole gradient, later ties get nothing. One
-    # pass per cell, over whole arrays: several times faster than argmax along
-    # axis 2, which numpy computes on a transposed copy.
-    for t in range(taps.shape[2]):
-        hit = (taps[:, :, t] == best) & waiting
-        np.multiply(hit, dout, out=d_taps[:, :, t])
+    # pass per cell over whole arrays; where windows overlap, += adds up the
+    # gradients that reach the same input value from different windows.
+    for value, grad in zip(_cells(xp, k, s, out_hw), _cells(dxp, k, s, out_hw)):
+        hit = (value == best) & waiting
+        grad += hit * dout
         waiting &= ~hit
-    return _scatter(d_taps, x, k, s, pad)
+    return _crop(dxp, x.shape, pad)
 
 
 def avg_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndarray:
@@ -157,8 +173,12 @@ def avg_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndar
     where = "avg_pool2d_backward"
     x, k, s, pad, out_hw = _setup(where, x, kernel_size, stride, padding)
     dout = _check_dout(where, dout, x, out_hw)
-    share = np.full((1, k[0] * k[1], 1, 1), 1.0 / (k[0] * k[1]), dtype=np.result_type(x, dout))
-    return _scatter(share * dout[:, :, None], x, k, s, pad)
+    share = dout * (1.0 / (k[0] * k[1]))                            # each cell's part of the gradient
+    n, c, h, w = x.shape
+    dxp = np.zeros((n, c, h + pad[0] + pad[1], w + pad[2] + pad[3]), dtype=np.result_type(x, dout))
+    for grad in _cells(dxp, k, s, out_hw):
+        grad += share
+    return _crop(dxp, x.shape, pad)
 
 
 def global_avg_pool2d(x, keepdims: bool = False) -> np.ndarray:
