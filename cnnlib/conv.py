@@ -15,6 +15,10 @@ the transposed im2col matrix is several times cheaper to copy (see
 It also unfolds a few images at a time rather than the whole batch: the
 columns it just copied are still in the CPU cache when the product reads them,
 and memory stays small (the whole im2col matrix is KH*KW times the input).
+The forward pass multiplies image by image, so each product lands in the
+output already in (N, F, OH, OW) order; the columns are written into scratch
+memory that is reused from call to call (:mod:`cnnlib._scratch` explains why
+fresh memory is slow).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from ._checks import as_float_array, as_int, as_padding, as_pair, geometry, out_len, result_dtype
+from ._scratch import image_slices, scratch
 from .im2col import fold, unfold
 
 # How many bytes of im2col columns conv2d holds at once (at least one image's
@@ -33,8 +38,7 @@ COLS_BYTES = 4 * 2**20
 
 def _image_slices(n: int, bytes_per_image: int):
     """Consecutive slices of the batch whose im2col columns stay within COLS_BYTES."""
-    step = max(1, COLS_BYTES // bytes_per_image)
-    return [slice(start, start + step) for start in range(0, n, step)]
+    return image_slices(n, bytes_per_image, COLS_BYTES)
 
 
 def output_size(n: int, kernel: int, padding=0, stride: int = 1, dilation: int = 1) -> int:
@@ -100,15 +104,17 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, b: Optional[np.ndarray], s, pad,
     w_mat = w.reshape(f, -1).astype(dtype, copy=False)                    # (F, C*KH*KW)
     oh, ow = out_hw
     out = np.empty((n, f, oh * ow), dtype=dtype)
+    bias = None if b is None else b.astype(dtype, copy=False)[:, None]   # (F, 1): filter f's bias on all of map f
     for part in _image_slices(n, c * kh * kw * oh * ow * x.itemsize):
-        cols = unfold(x[part], (kh, kw), s, pad, d)                       # (C*KH*KW, n_part*OH*OW)
-        prod = w_mat @ cols                                               # (F, n_part*OH*OW)
-        if b is not None:
-            prod += b.astype(dtype, copy=False)[:, None]                  # filter f's bias on row f
-        # Rows are filters, columns are (image, position): a direct reshape to
-        # (n, F, ...) would scramble the values. Split the columns, then put
-        # the image axis first, copying into the result.
-        out[part] = prod.reshape(f, -1, oh * ow).transpose(1, 0, 2)     # (n_part, F, OH*OW)
+        m = part.stop - part.start                                        # images in this part
+        # Each image's im2col matrix, transposed: (C*KH*KW, OH*OW), in reused
+        # scratch memory (see _scratch.py).
+        cols = unfold(x[part], (kh, kw), s, pad, d, out=scratch("cols", (m, c * kh * kw, oh * ow), dtype), per_image=True)
+        # One product per image, (F, C*KH*KW) @ (C*KH*KW, OH*OW): row f is
+        # filter f's output map, already in the (N, F, OH*OW) order of `out`.
+        np.matmul(w_mat, cols, out=out[part])
+        if bias is not None:
+            out[part] += bias
     return out.reshape(n, f, oh, ow)                                      # free: already in this order
 
 
@@ -213,15 +219,18 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1) -> Tuple[np.nda
     c, kh, kw = w.shape[1:]
     dw = np.zeros(w_mat.shape, dtype=dtype)
     dx = np.empty(x.shape, dtype=dtype)
-    # A few images at a time, as in conv2d.
+    # A few images at a time, as in conv2d, in reused scratch memory.
     for part in _image_slices(n, w_mat.shape[1] * oh * ow * x.itemsize):
-        cols = unfold(x[part], kernel, s, pad, d)                            # (C*KH*KW, n_part*OH*OW)
-        d_rows = d_out[part].transpose(1, 0, 2).reshape(f, -1)              # (F, n_part*OH*OW), like conv2d's product
+        m = part.stop - part.start
+        cols = unfold(x[part], kernel, s, pad, d, out=scratch("cols", (c * kh * kw, m * oh * ow), dtype))
+        d_rows = scratch("d_rows", (f, m * oh * ow), dtype)                # like conv2d's product: (F, m*OH*OW)
+        np.copyto(d_rows.reshape(f, m, oh * ow), d_out[part].transpose(1, 0, 2))
         # forward: product = w_mat @ cols, so dw = d_rows @ cols.T ...
         dw += d_rows @ cols.T
         # ... and d cols = w_mat.T @ d_rows, added back where each value was read (col2im).
-        d_cols = (w_mat.T @ d_rows).reshape(c, kh, kw, -1, oh, ow)          # (C, KH, KW, n_part, OH, OW)
-        dx[part] = fold(d_cols.transpose(3, 0, 1, 2, 4, 5), x[part].shape, kernel, s, pad, d)
+        d_cols = np.matmul(w_mat.T, d_rows, out=scratch("d_cols", cols.shape, dtype))
+        d_cols = d_cols.reshape(c, kh, kw, m, oh, ow).transpose(3, 0, 1, 2, 4, 5)   # (m, C, KH, KW, OH, OW)
+        dx[part] = fold(d_cols, x[part].shape, kernel, s, pad, d, slot="fold")
     db = d_out.sum(axis=(0, 2))
     return dx, dw.reshape(w.shape), db
 

@@ -15,37 +15,47 @@ walks along an input row (OW numbers at a time) instead of along one window
 
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ._checks import as_float_array, as_int, geometry
+from ._scratch import scratch
 
 Pad4 = Tuple[int, int, int, int]
 Pair = Tuple[int, int]
 
 
-def pad_nchw(x: np.ndarray, pad: Pad4, value: float = 0.0) -> np.ndarray:
-    """Pad the two spatial axes of an (N, C, H, W) array by ``(top, bottom, left, right)``."""
+def pad_nchw(x: np.ndarray, pad: Pad4, value: float = 0.0, slot: Optional[str] = None) -> np.ndarray:
+    """Pad the two spatial axes of an (N, C, H, W) array by ``(top, bottom, left, right)``.
+
+    With ``slot`` the padded copy lives in that scratch slot (see
+    :mod:`cnnlib._scratch`) and is valid only until the slot is used again.
+    """
     if not any(pad):
         return x
     top, bottom, left, right = pad
     n, c, h, w = x.shape
+    shape = (n, c, top + h + bottom, left + w + right)
     # A frame of `value` around every image (np.pad does the same, a few times slower).
-    xp = np.full((n, c, top + h + bottom, left + w + right), value, dtype=x.dtype)
+    xp = np.empty(shape, dtype=x.dtype) if slot is None else scratch(slot, shape, x.dtype)
+    xp.fill(value)
     xp[:, :, top : top + h, left : left + w] = x
     return xp
 
 
-def windows(x: np.ndarray, kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair, value: float = 0.0) -> np.ndarray:
+def windows(
+    x: np.ndarray, kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair, value: float = 0.0, slot: Optional[str] = None
+) -> np.ndarray:
     """Read-only strided view of shape (N, C, OH, OW, KH, KW) over the padded input.
 
     ``windows(...)[n, c, i, j]`` is the KH x KW patch that output position
     (i, j) sees in channel c. Nothing is copied except for the padding. The
     arguments must already be checked (see :func:`cnnlib._checks.geometry`).
+    ``slot``: pad into that scratch slot (see :func:`pad_nchw`).
     """
-    xp = pad_nchw(x, pad, value)
+    xp = pad_nchw(x, pad, value, slot)
     n, c, h, w = xp.shape
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     oh = (h - dh * (kh - 1) - 1) // sh + 1
@@ -59,36 +69,75 @@ def windows(x: np.ndarray, kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair
     )
 
 
-def unfold(x: np.ndarray, kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair, value: float = 0.0) -> np.ndarray:
+def unfold(
+    x: np.ndarray,
+    kernel: Pair,
+    stride: Pair,
+    pad: Pad4,
+    dilation: Pair,
+    out: Optional[np.ndarray] = None,
+    per_image: bool = False,
+) -> np.ndarray:
     """im2col without argument checks, transposed: (C*KH*KW, N*OH*OW).
 
     ``unfold(x, ...) == im2col(x, ...).T``: row ``c*KH*KW + p*KW + q`` holds
     what kernel tap (c, p, q) sees at every output position, image by image in
     reading order. So ``w.reshape(F, -1) @ unfold(x, ...)`` is the convolution
     as an (F, N*OH*OW) matrix.
+
+    ``per_image=True``: the same matrix for each image on its own, stacked:
+    (N, C*KH*KW, OH*OW), and ``w.reshape(F, -1) @ unfold(...)`` is then the
+    convolution already in the (N, F, OH*OW) order of the output.
+
+    ``out``: a C-contiguous array of that shape to write into (conv2d passes
+    scratch memory, and then the padding goes to scratch slot "pad" too).
     """
-    win = windows(x, kernel, stride, pad, dilation, value)
+    win = windows(x, kernel, stride, pad, dilation, slot=None if out is None else "pad")
     n, c, oh, ow, kh, kw = win.shape
-    # The one copy happens here. With the output axes (N, OH, OW) last, the
+    # The one copy happens here. With the output axes (OH, OW) last, the
     # innermost loop of the copy reads a run of OW numbers along an input row,
     # not the KW numbers of one window: far fewer, longer steps.
-    return win.transpose(1, 4, 5, 0, 2, 3).reshape(c * kh * kw, n * oh * ow)
+    if per_image:
+        taps = win.transpose(0, 1, 4, 5, 2, 3)                            # (N, C, KH, KW, OH, OW)
+        shape = (n, c * kh * kw, oh * ow)
+    else:
+        taps = win.transpose(1, 4, 5, 0, 2, 3)                            # (C, KH, KW, N, OH, OW)
+        shape = (c * kh * kw, n * oh * ow)
+    if out is None:
+        return taps.reshape(shape)
+    np.copyto(out.reshape(taps.shape), taps)
+    return out.reshape(shape)
 
 
-def fold(patches: np.ndarray, x_shape: Tuple[int, int, int, int], kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair) -> np.ndarray:
+def fold(
+    patches: np.ndarray,
+    x_shape: Tuple[int, int, int, int],
+    kernel: Pair,
+    stride: Pair,
+    pad: Pad4,
+    dilation: Pair,
+    slot: Optional[str] = None,
+) -> np.ndarray:
     """col2im without argument checks: add every window value back where it was read.
 
     ``patches`` has shape (N, C, KH, KW, OH, OW) (any strides: a transposed
     view of im2col's matrix or of :func:`unfold`'s is fine): ``patches[n, c, p, q, i, j]``
     is added to the input pixel that kernel tap (p, q) read for output (i, j).
     Overlapping windows add up. Returns (N, C, H, W).
+
+    With ``slot`` the sums are made in that scratch slot and the result is a
+    view of it (valid until the slot is used again): copy it out.
     """
     n, c, h, w = x_shape
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     top, bottom, left, right = pad
     hp, wp = h + top + bottom, w + left + right
     oh, ow = patches.shape[4:]
-    xp = np.zeros((n, c, hp, wp), dtype=patches.dtype)
+    if slot is None:
+        xp = np.zeros((n, c, hp, wp), dtype=patches.dtype)
+    else:
+        xp = scratch(slot, (n, c, hp, wp), patches.dtype)
+        xp.fill(0)
     for i in range(kh):
         r0 = i * dh
         for j in range(kw):

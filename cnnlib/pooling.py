@@ -2,12 +2,17 @@
 
 Pooling has no parameters and leaves the number of channels unchanged. By
 default the stride equals the window size (as in PyTorch), so every input value
-is read by exactly one window. The implementation is the one the book teaches,
-im2col on every channel separately and a reduction over each window, with the
-window's KH*KW values laid along their own axis, (N, C, KH*KW, OH, OW), rather
-than along a row of ``reshape(-1, KH*KW)``. The numbers are the same; this
-layout makes the copy cheap (see :mod:`cnnlib.im2col`) and the reduction
-leaves (N, C, OH, OW) directly, with no transpose back.
+is read by exactly one window.
+
+The book explains pooling as im2col on every channel, a reshape to one window
+per row, a max (or mean) along each row and the transpose back. cnnlib gets
+the same numbers without building that matrix: for each cell (p, q) of the
+window it takes a strided *view* of what that cell holds in every window at
+once (:func:`_cells`) and combines the KH*KW views with ``np.maximum`` or
+``+``. Nothing is copied but the padding, nothing is transposed, and the batch
+is handled a few images at a time, so that what is read stays in the CPU cache
+while every cell is visited (measured in ``benchmarks/``; the property tests
+check the result against loops).
 """
 
 from __future__ import annotations
@@ -15,9 +20,13 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array, as_pair, geometry, reject_nan
-from .im2col import pad_nchw, windows
+from ._scratch import image_slices, scratch
+from .im2col import pad_nchw
 
 _NAN_MAX = "the maximum of a window that holds NaN is undefined, and so is where its gradient goes"
+
+# How many bytes of the input pooling works on at once (at least one image).
+PART_BYTES = 4 * 2**20
 
 
 def _setup(where, x, kernel_size, stride, padding):
@@ -34,16 +43,37 @@ def _setup(where, x, kernel_size, stride, padding):
     return x, k, s, pad, out_hw
 
 
-def _window_taps(x, k, s, pad, value):
-    """(N, C, KH*KW, OH, OW): ``taps[n, c, :, i, j]`` are the values of window (i, j).
+def _cells(xp, k, s, out_hw):
+    """Every cell (p, q) of the window, for all windows at once, as strided views.
 
-    This is im2col on each channel as its own image; a reduction over axis 2
-    gives the (N, C, OH, OW) result directly.
+    ``view[n, c, i, j] == xp[n, c, i*SH + p, j*SW + q]``: the value that cell
+    (p, q) of window (i, j) holds. Combining the KH*KW views gives each
+    window's max or sum. Adding into such a view of a gradient array puts the
+    gradient back exactly where the value was read, so a backward pass can
+    route each window's gradient cell by cell, with no col2im.
     """
-    win = windows(x, k, s, pad, (1, 1), value)                 # (N, C, OH, OW, KH, KW), a view
-    n, c, oh, ow, kh, kw = win.shape
-    # The copy: output axes last, so it moves whole runs along an input row.
-    return win.transpose(0, 1, 4, 5, 2, 3).reshape(n, c, kh * kw, oh, ow)
+    (oh, ow), (sh, sw) = out_hw, s
+    for p in range(k[0]):
+        for q in range(k[1]):
+            yield xp[:, :, p : p + sh * (oh - 1) + 1 : sh, q : q + sw * (ow - 1) + 1 : sw]
+
+
+def _parts(x):
+    """Slices of the batch holding about PART_BYTES of input each."""
+    return image_slices(x.shape[0], x[0].nbytes, PART_BYTES)
+
+
+def _pool(x, k, s, pad, out_hw, combine, pad_value):
+    """Combine the KH*KW cells of every window with ``combine`` (np.maximum or np.add)."""
+    out = np.empty(x.shape[:2] + tuple(out_hw), dtype=x.dtype)
+    for part in _parts(x):
+        xp = pad_nchw(x[part], pad, pad_value, slot="pad")
+        acc = out[part]
+        cells = _cells(xp, k, s, out_hw)
+        np.copyto(acc, next(cells))                 # cell (0, 0) of every window ...
+        for value in cells:                         # ... then each other cell in turn
+            combine(acc, value, out=acc)
+    return out
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
@@ -70,9 +100,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
     """
     x, k, s, pad, out_hw = _setup("max_pool2d", x, kernel_size, stride, padding)
     reject_nan(x, "x", "max_pool2d", _NAN_MAX)
-    # (Reducing the strided view of windows() directly, without this copy, is
-    # ten or more times slower: numpy's reduction loop would step KW numbers at a time.)
-    return _window_taps(x, k, s, pad, -np.inf).max(axis=2)
+    return _pool(x, k, s, pad, out_hw, np.maximum, -np.inf)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
@@ -86,7 +114,9 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
     array([[[[2.5]]]])
     """
     x, k, s, pad, out_hw = _setup("avg_pool2d", x, kernel_size, stride, padding)
-    return _window_taps(x, k, s, pad, 0.0).mean(axis=2)
+    total = _pool(x, k, s, pad, out_hw, np.add, 0.0)
+    total /= k[0] * k[1]
+    return total
 
 
 def _check_dout(where, dout, x, out_hw):
@@ -97,24 +127,30 @@ def _check_dout(where, dout, x, out_hw):
     return dout
 
 
-def _cells(xp, k, s, out_hw):
-    """Every cell (p, q) of the window, for all windows at once, as strided views.
+def _new_gradient(x, dout, pad):
+    # Zeros when the parts add straight into it; with padding every value is copied in.
+    return (np.empty if any(pad) else np.zeros)(x.shape, dtype=np.result_type(x, dout))
 
-    ``view[n, c, i, j] == xp[n, c, i*SH + p, j*SW + q]``: the value that cell
-    (p, q) of window (i, j) holds. Writing into such a view of a gradient
-    array adds back exactly where the value was read, so a backward pass can
-    route each window's gradient cell by cell, with no (N, C, KH*KW, OH, OW)
-    copy and no col2im.
+
+def _gradient_buffer(dx, part, pad):
+    """Where the gradient of a part of the batch is added up.
+
+    Without padding: ``dx[part]`` itself. With padding: a zeroed scratch array
+    one frame larger, whose inside :func:`_store` copies to ``dx``.
     """
-    (oh, ow), (sh, sw) = out_hw, s
-    for p in range(k[0]):
-        for q in range(k[1]):
-            yield xp[:, :, p : p + sh * (oh - 1) + 1 : sh, q : q + sw * (ow - 1) + 1 : sw]
+    if not any(pad):
+        return dx[part]
+    top, bottom, left, right = pad
+    m, c, h, w = dx[part].shape
+    dxp = scratch("grad", (m, c, top + h + bottom, left + w + right), dx.dtype)
+    dxp.fill(0)
+    return dxp
 
 
-def _crop(dxp, x_shape, pad):
-    top, _, left, _ = pad
-    return dxp[:, :, top : top + x_shape[2], left : left + x_shape[3]]
+def _store(dx, part, dxp, pad):
+    if any(pad):
+        top, _, left, _ = pad
+        dx[part] = dxp[:, :, top : top + dx.shape[2], left : left + dx.shape[3]]
 
 
 def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndarray:
@@ -144,21 +180,33 @@ def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndar
     x, k, s, pad, out_hw = _setup(where, x, kernel_size, stride, padding)
     reject_nan(x, "x", where, _NAN_MAX)
     dout = _check_dout(where, dout, x, out_hw)
-    xp = pad_nchw(x, pad, -np.inf)
-    best = None                                                    # each window's maximum
-    for value in _cells(xp, k, s, out_hw):
-        best = value.copy() if best is None else np.maximum(best, value, out=best)
-    dxp = np.zeros(xp.shape, dtype=np.result_type(x, dout))
-    waiting = np.ones(best.shape, dtype=bool)                      # windows not yet served
-    # Visit the window's cells in reading order: the first cell holding the
-    # maximum takes the window's whole gradient, later ties get nothing. One
-    # pass per cell over whole arrays; where windows overlap, += adds up the
-    # gradients that reach the same input value from different windows.
-    for value, grad in zip(_cells(xp, k, s, out_hw), _cells(dxp, k, s, out_hw)):
-        hit = (value == best) & waiting
-        grad += hit * dout
-        waiting &= ~hit
-    return _crop(dxp, x.shape, pad)
+    # d * hit is the quick way to keep d where hit is True and 0 elsewhere,
+    # but inf * 0 is NaN: if dout holds inf or NaN, np.where does it exactly.
+    finite = bool(np.isfinite(dout).all())
+    dx = _new_gradient(x, dout, pad)
+    for part in _parts(x):
+        grad_p = _gradient_buffer(dx, part, pad)
+        xp = pad_nchw(x[part], pad, -np.inf, slot="pad")
+        d = dout[part]
+        best = scratch("best", d.shape, x.dtype)                   # each window's maximum
+        cells = _cells(xp, k, s, out_hw)
+        np.copyto(best, next(cells))
+        for value in cells:
+            np.maximum(best, value, out=best)
+        waiting = scratch("waiting", d.shape, bool)               # windows not yet served
+        waiting.fill(True)
+        hit = scratch("hit", d.shape, bool)
+        # Visit the window's cells in reading order: the first cell holding the
+        # maximum takes the window's whole gradient, later ties get nothing. One
+        # pass per cell over whole arrays; where windows overlap, += adds up the
+        # gradients that reach the same input value from different windows.
+        for value, grad in zip(_cells(xp, k, s, out_hw), _cells(grad_p, k, s, out_hw)):
+            np.equal(value, best, out=hit)
+            hit &= waiting                                        # windows this cell wins
+            grad += d * hit if finite else np.where(hit, d, 0)    # d where the cell wins, 0 elsewhere
+            waiting ^= hit                                        # hit is inside waiting: this removes exactly the hits
+        _store(dx, part, grad_p, pad)
+    return dx
 
 
 def avg_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndarray:
@@ -173,12 +221,15 @@ def avg_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndar
     where = "avg_pool2d_backward"
     x, k, s, pad, out_hw = _setup(where, x, kernel_size, stride, padding)
     dout = _check_dout(where, dout, x, out_hw)
-    share = dout * (1.0 / (k[0] * k[1]))                            # each cell's part of the gradient
-    n, c, h, w = x.shape
-    dxp = np.zeros((n, c, h + pad[0] + pad[1], w + pad[2] + pad[3]), dtype=np.result_type(x, dout))
-    for grad in _cells(dxp, k, s, out_hw):
-        grad += share
-    return _crop(dxp, x.shape, pad)
+    dx = _new_gradient(x, dout, pad)
+    for part in _parts(x):
+        grad_p = _gradient_buffer(dx, part, pad)
+        d = dout[part]
+        share = np.divide(d, k[0] * k[1], out=scratch("share", d.shape, grad_p.dtype))   # each cell's part
+        for grad in _cells(grad_p, k, s, out_hw):
+            grad += share
+        _store(dx, part, grad_p, pad)
+    return dx
 
 
 def global_avg_pool2d(x, keepdims: bool = False) -> np.ndarray:

@@ -1,0 +1,155 @@
+"""The speed machinery must not change a single number.
+
+conv2d and pooling work on a few images at a time (``COLS_BYTES``,
+``PART_BYTES``) and keep their temporaries in reused scratch memory
+(``cnnlib._scratch``). These tests check that
+
+* splitting the batch into parts of one image gives results *identical* (bit
+  for bit) to doing the whole batch in one part: each image is computed by the
+  same operations either way;
+* what a call returns never shares memory with the scratch slots, so the next
+  call cannot overwrite an earlier result;
+* threads each get their own slots, so concurrent calls give the same results
+  as calls one after another;
+* max pooling's backward pass sends an inf or NaN gradient only to the window's
+  maximum, as it does with finite values (``d * hit`` would spread ``inf * 0 =
+  NaN`` over the whole window).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import cnnlib
+from cnnlib import _scratch, conv, pooling
+
+
+def _conv_results(x, w, b, dout, **kw):
+    return (cnnlib.conv2d(x, w, b, **kw), *cnnlib.conv2d_backward(dout, x, w, **kw))
+
+
+def _pool_results(x, dout, k, s, p):
+    return (
+        cnnlib.max_pool2d(x, k, s, p),
+        cnnlib.avg_pool2d(x, k, s, p),
+        cnnlib.max_pool2d_backward(dout, x, k, s, p),
+        cnnlib.avg_pool2d_backward(dout, x, k, s, p),
+    )
+
+
+CONV_CASES = [
+    # (N, C, H, W), (F, KH, KW), stride, padding, dilation, dtype
+    ((5, 3, 9, 8), (4, 3, 3), 1, 1, 1, np.float64),
+    ((4, 2, 11, 10), (3, 3, 2), (2, 1), (1, 0, 2, 1), 1, np.float32),
+    ((3, 1, 12, 12), (2, 3, 3), 1, "same", 1, np.float64),
+    ((3, 1, 12, 12), (2, 3, 3), 2, "full", 1, np.float64),
+    ((6, 2, 10, 9), (5, 2, 3), 1, 0, 2, np.float32),
+]
+
+
+@pytest.mark.parametrize("xshape, wshape, stride, padding, dilation, dtype", CONV_CASES)
+def test_conv2d_gives_identical_results_one_image_at_a_time(monkeypatch, xshape, wshape, stride, padding, dilation, dtype):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(xshape).astype(dtype)
+    w = rng.standard_normal((wshape[0], xshape[1]) + wshape[1:]).astype(dtype)
+    b = rng.standard_normal(wshape[0]).astype(dtype)
+    kw = dict(stride=stride, padding=padding, dilation=dilation)
+    dout = rng.standard_normal(cnnlib.conv2d(x, w, b, **kw).shape).astype(dtype)
+
+    monkeypatch.setattr(conv, "COLS_BYTES", 2**30)          # the whole batch in one part
+    whole = _conv_results(x, w, b, dout, **kw)
+    assert conv._image_slices(xshape[0], 1) == [slice(0, xshape[0])]
+    monkeypatch.setattr(conv, "COLS_BYTES", 1)              # one image per part
+    assert len(conv._image_slices(xshape[0], 1)) == xshape[0]
+    parts = _conv_results(x, w, b, dout, **kw)
+    names = ["out", "dx", "dw", "db"]
+    for name, a, c in zip(names, whole, parts):
+        assert a.dtype == c.dtype == dtype, name
+        if name == "dw":
+            # dw sums over the images, so the order of that sum differs: equal up to rounding.
+            np.testing.assert_allclose(c, a, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6, err_msg=name)
+        else:
+            np.testing.assert_array_equal(c, a, err_msg=name)
+
+
+POOL_CASES = [
+    # (N, C, H, W), kernel, stride, padding, dtype
+    ((5, 3, 8, 8), 2, None, 0, np.float64),
+    ((4, 2, 11, 11), 3, 2, 1, np.float32),
+    ((3, 2, 9, 10), (3, 2), (1, 2), (1, 0), np.float64),
+]
+
+
+@pytest.mark.parametrize("xshape, k, s, p, dtype", POOL_CASES)
+def test_pooling_gives_identical_results_one_image_at_a_time(monkeypatch, xshape, k, s, p, dtype):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(xshape).astype(dtype)
+    dout = rng.standard_normal(cnnlib.max_pool2d(x, k, s, p).shape).astype(dtype)
+    monkeypatch.setattr(pooling, "PART_BYTES", 2**30)
+    whole = _pool_results(x, dout, k, s, p)
+    monkeypatch.setattr(pooling, "PART_BYTES", 1)
+    assert len(pooling._parts(x)) == xshape[0]
+    parts = _pool_results(x, dout, k, s, p)
+    for name, a, c in zip(["max", "avg", "max backward", "avg backward"], whole, parts):
+        np.testing.assert_array_equal(c, a, err_msg=name)
+
+
+def test_results_never_share_memory_with_scratch():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 3, 8, 8))
+    w = rng.standard_normal((4, 3, 3, 3))
+    dout = rng.standard_normal((2, 4, 8, 8))
+    first = _conv_results(x, w, None, dout, padding=1) + _pool_results(x, dout[:, :3, :4, :4], 2, 2, 0)
+    kept = [a.copy() for a in first]
+    slots = _scratch._local.slots.values()
+    for a in first:
+        for buf in slots:
+            assert not np.shares_memory(a, buf)
+    # Another round with other values reuses every slot ...
+    _conv_results(x[::-1] * 3, w + 1, None, dout * 2, padding=1)
+    _pool_results(x * -1, dout[:, :3, :4, :4] + 5, 2, 2, 0)
+    # ... and the first results are untouched.
+    for a, k in zip(first, kept):
+        np.testing.assert_array_equal(a, k)
+
+
+def test_threads_have_their_own_scratch():
+    rng = np.random.default_rng(3)
+    jobs = [
+        (rng.standard_normal((3, 2, 10, 10)), rng.standard_normal((4, 2, 3, 3)), rng.standard_normal((3, 4, 10, 10)))
+        for _ in range(8)
+    ]
+
+    def run(job):
+        x, w, dout = job
+        return _conv_results(x, w, None, dout, padding=1) + _pool_results(x, dout[:, :2, :5, :5], 2, 2, 0)
+
+    one_by_one = [run(j) for j in jobs]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(run, jobs * 4))
+    for i, got in enumerate(together):
+        for a, c in zip(one_by_one[i % len(jobs)], got):
+            np.testing.assert_array_equal(c, a)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+def test_max_pool_backward_sends_a_non_finite_gradient_only_to_the_maximum(bad):
+    x = np.array([[[[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 9.0, 1.0]]]])     # maxima 5 and 9
+    dout = np.array([[[[bad, 2.0]]]])
+    dx = cnnlib.max_pool2d_backward(dout, x, 2)
+    expected = np.array([[[[0.0, bad, 0.0, 0.0], [0.0, 0.0, 2.0, 0.0]]]])
+    np.testing.assert_array_equal(dx, expected)
+
+
+def test_scratch_memory_is_bounded_and_can_be_released():
+    cnnlib.conv2d(np.ones((2, 3, 16, 16)), np.ones((5, 3, 3, 3)), padding=1)
+    assert _scratch.held_bytes() > 0
+    big = _scratch.scratch("test-big", (_scratch.KEEP_BYTES // 8 + 1,), np.float64)
+    assert "test-big" not in _scratch._local.slots                # too big to keep: a plain array
+    assert big.flags.owndata
+    _scratch.release()
+    assert _scratch.held_bytes() == 0
+    assert cnnlib.conv2d(np.ones((1, 1, 3, 3)), np.ones((1, 1, 2, 2)))[0, 0, 0, 0] == 4.0
