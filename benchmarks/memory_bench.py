@@ -98,14 +98,18 @@ def probe(impl: str, case_name: str, dtype_name: str) -> Dict:
         if before is not None and peak is not None:
             rss_rise = max(0, peak - before) * 1024
     gc.collect()
-    traced = None
+    traced = kept = None
     if impl.startswith("cnnlib"):
+        from cnnlib._scratch import held_bytes
+
         tracemalloc.start()
         result = fn()
         traced = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         del result
-    return {"available": True, "input_bytes": int(x.nbytes), "traced_peak_bytes": traced, "rss_peak_bytes": rss_rise}
+        kept = held_bytes()
+    return {"available": True, "input_bytes": int(x.nbytes), "traced_peak_bytes": traced, "rss_peak_bytes": rss_rise,
+            "scratch_kept_bytes": kept}
 
 
 def run(quick: bool = False, log=print) -> List[Table]:
@@ -123,6 +127,7 @@ def run(quick: bool = False, log=print) -> List[Table]:
             Column("traced_per_input_byte_x", "per input byte", "x"),
             Column("rss_peak_bytes", "peak RSS rise", "bytes"),
             Column("rss_per_input_byte_x", "RSS per input byte", "x"),
+            Column("scratch_kept_bytes", "scratch kept between calls", "bytes"),
             Column("im2col_bytes", "full im2col matrix", "bytes"),
             Column("im2col_per_input_byte_x", "im2col per input byte", "x"),
         ],
@@ -153,12 +158,15 @@ def run(quick: bool = False, log=print) -> List[Table]:
                 function=impl, dtype=dname, input_bytes=inp,
                 traced_peak_bytes=tr, traced_per_input_byte_x=None if tr is None else tr / inp,
                 rss_peak_bytes=rss, rss_per_input_byte_x=None if rss is None else rss / inp,
+                scratch_kept_bytes=r.get("scratch_kept_bytes"),
                 im2col_bytes=im2col_bytes, im2col_per_input_byte_x=im2col_bytes / inp,
             )
     from cnnlib.conv import COLS_BYTES
 
     t.notes += [
         "Each figure is measured in a fresh process after one warm-up call and includes the returned arrays.",
+        "scratch kept between calls: the temporaries cnnlib keeps for the next call (cnnlib/_scratch.py), allocated "
+        "by the warm-up call and so not part of the peaks; add it to compare with a first call.",
         "tracemalloc sees NumPy's allocations, not PyTorch's; peak RSS sees both (page granularity, Linux only).",
         f"full im2col matrix: N*OH*OW x C*KH*KW numbers, what cnnlib.im2col returns for the whole batch. "
         f"conv2d and conv2d_backward unfold at most {COLS_BYTES // 2**20} MiB of it at a time "

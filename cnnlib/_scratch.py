@@ -8,11 +8,11 @@ allocated in every call faults in every call. On the book's machine that was
 most of the time of a ``conv2d`` call: about 2,400 faults, 5 ms of 8 ms (see
 ``benchmarks/README.md``).
 
-So conv2d's temporaries (the padded images, the im2col columns, the product)
-come from here. Each named *slot* keeps its memory, and the next request for
-that slot writes over the same pages, already mapped. The memory kept is
-bounded: a request larger than ``KEEP_BYTES`` gets a plain new array, which is
-not kept.
+So the temporaries of conv2d and pooling (padded images, im2col columns,
+gradient columns, masks) come from here. Each named *slot* keeps its memory,
+and the next request for that slot writes over the same pages, already
+mapped. The memory kept is bounded: a request larger than ``KEEP_BYTES`` gets
+a plain new array, which is not kept, and :func:`release` lets go of it all.
 
 The rule that makes this safe: an array taken from a slot is used only inside
 the call that took it and is never returned to the caller, because the next

@@ -223,7 +223,7 @@ def conv2d_backward(dout, x, w, stride=1, padding=0, dilation=1) -> Tuple[np.nda
     for part in _image_slices(n, w_mat.shape[1] * oh * ow * x.itemsize):
         m = part.stop - part.start
         cols = unfold(x[part], kernel, s, pad, d, out=scratch("cols", (c * kh * kw, m * oh * ow), dtype))
-        d_rows = scratch("d_rows", (f, m * oh * ow), dtype)                # like conv2d's product: (F, m*OH*OW)
+        d_rows = scratch("d_rows", (f, m * oh * ow), dtype)                # (F, m*OH*OW): the images side by side
         np.copyto(d_rows.reshape(f, m, oh * ow), d_out[part].transpose(1, 0, 2))
         # forward: product = w_mat @ cols, so dw = d_rows @ cols.T ...
         dw += d_rows @ cols.T
