@@ -7,12 +7,14 @@ is read by exactly one window.
 The book explains pooling as im2col on every channel, a reshape to one window
 per row, a max (or mean) along each row and the transpose back. cnnlib gets
 the same numbers without building that matrix: for each cell (p, q) of the
-window it takes a strided *view* of what that cell holds in every window at
-once (:func:`_cells`) and combines the KH*KW views with ``np.maximum`` or
-``+``. Nothing is copied but the padding, nothing is transposed, and the batch
-is handled a few images at a time, so that what is read stays in the CPU cache
-while every cell is visited (measured in ``benchmarks/``; the property tests
-check the result against loops).
+window it takes a *view* of what that cell holds in every window at once
+(:func:`_cells`) and combines the KH*KW views with ``np.maximum`` or ``+``.
+With stride S those views would step S numbers at a time; splitting the input
+once into its S x S phases (:func:`_phases`) turns them into plain slices.
+Nothing is transposed, and the batch is handled a few images at a time, so
+that what is read stays in the CPU cache while every cell is visited
+(measured in ``benchmarks/``; the property tests check the results against
+loops).
 """
 
 from __future__ import annotations
@@ -43,19 +45,63 @@ def _setup(where, x, kernel_size, stride, padding):
     return x, k, s, pad, out_hw
 
 
-def _cells(xp, k, s, out_hw):
-    """Every cell (p, q) of the window, for all windows at once, as strided views.
+def _phases(xp, s, slot):
+    """Split the padded input into its SH*SW *phases*, each copied contiguous.
 
-    ``view[n, c, i, j] == xp[n, c, i*SH + p, j*SW + q]``: the value that cell
-    (p, q) of window (i, j) holds. Combining the KH*KW views gives each
-    window's max or sum. Adding into such a view of a gradient array puts the
-    gradient back exactly where the value was read, so a backward pass can
-    route each window's gradient cell by cell, with no col2im.
+    Phase (a, b) is ``xp[:, :, a::SH, b::SW]``: every SH-th row from row a and
+    every SW-th column from column b. Cell (p, q) of window (i, j) reads
+    ``xp[i*SH + p, j*SW + q]``, which is row ``i + p // SH``, column
+    ``j + q // SW`` of phase ``(p % SH, q % SW)``. So in the phases, one cell
+    of all windows is a plain slice whose rows and columns step by 1 (see
+    :func:`_cells`), and NumPy's loops run over neighbouring numbers (with
+    SIMD) rather than every S-th one. Stride 1 has one phase, ``xp`` itself.
+    """
+    sh, sw = s
+    if (sh, sw) == (1, 1):
+        return {(0, 0): xp}
+    phases = {}
+    for a in range(sh):
+        for b in range(sw):
+            view = xp[:, :, a::sh, b::sw]
+            phases[a, b] = scratch(f"{slot} phase {a},{b}", view.shape, xp.dtype)
+            np.copyto(phases[a, b], view)
+    return phases
+
+
+def _zero_phases(shape, s, dtype):
+    """Zeroed arrays shaped like the phases of an array of ``shape`` (to add gradients into)."""
+    sh, sw = s
+    phases = {}
+    for a in range(sh):
+        for b in range(sw):
+            rows, cols = len(range(a, shape[2], sh)), len(range(b, shape[3], sw))
+            phases[a, b] = scratch(f"gradient phase {a},{b}", shape[:2] + (rows, cols), dtype)
+            phases[a, b].fill(0)
+    return phases
+
+
+def _interleave(phases, s, into):
+    """The inverse of :func:`_phases`: put every phase back in its place in ``into``."""
+    sh, sw = s
+    for (a, b), phase in phases.items():
+        into[:, :, a::sh, b::sw] = phase
+
+
+def _cells(phases, k, s, out_hw):
+    """Every cell (p, q) of the window, for all windows at once, as a view.
+
+    ``view[n, c, i, j]`` is the value that cell (p, q) of window (i, j) holds,
+    ``xp[n, c, i*SH + p, j*SW + q]``, taken from its phase (see
+    :func:`_phases`). Combining the KH*KW views gives each window's max or sum.
+    Adding into the same views of the gradient's phases puts each gradient
+    back exactly where its value was read, so a backward pass routes each
+    window's gradient cell by cell, with no col2im.
     """
     (oh, ow), (sh, sw) = out_hw, s
     for p in range(k[0]):
         for q in range(k[1]):
-            yield xp[:, :, p : p + sh * (oh - 1) + 1 : sh, q : q + sw * (ow - 1) + 1 : sw]
+            phase = phases[p % sh, q % sw]
+            yield phase[:, :, p // sh : p // sh + oh, q // sw : q // sw + ow]
 
 
 def _parts(x):
@@ -69,7 +115,7 @@ def _pool(x, k, s, pad, out_hw, combine, pad_value):
     for part in _parts(x):
         xp = pad_nchw(x[part], pad, pad_value, slot="pad")
         acc = out[part]
-        cells = _cells(xp, k, s, out_hw)
+        cells = _cells(_phases(xp, s, "x"), k, s, out_hw)
         np.copyto(acc, next(cells))                 # cell (0, 0) of every window ...
         for value in cells:                         # ... then each other cell in turn
             combine(acc, value, out=acc)
@@ -127,30 +173,21 @@ def _check_dout(where, dout, x, out_hw):
     return dout
 
 
-def _new_gradient(x, dout, pad):
-    # Zeros when the parts add straight into it; with padding every value is copied in.
-    return (np.empty if any(pad) else np.zeros)(x.shape, dtype=np.result_type(x, dout))
-
-
-def _gradient_buffer(dx, part, pad):
-    """Where the gradient of a part of the batch is added up.
-
-    Without padding: ``dx[part]`` itself. With padding: a zeroed scratch array
-    one frame larger, whose inside :func:`_store` copies to ``dx``.
-    """
-    if not any(pad):
-        return dx[part]
+def _padded_shape(shape, pad):
     top, bottom, left, right = pad
-    m, c, h, w = dx[part].shape
-    dxp = scratch("grad", (m, c, top + h + bottom, left + w + right), dx.dtype)
-    dxp.fill(0)
-    return dxp
+    return shape[:2] + (shape[2] + top + bottom, shape[3] + left + right)
 
 
-def _store(dx, part, dxp, pad):
-    if any(pad):
-        top, _, left, _ = pad
-        dx[part] = dxp[:, :, top : top + dx.shape[2], left : left + dx.shape[3]]
+def _put_back(grads, s, dx, part, pad):
+    """Put the gradient phases of a part together into ``dx[part]`` (cropping the padding)."""
+    if not any(pad):
+        _interleave(grads, s, into=dx[part])
+        return
+    top, _, left, _ = pad
+    h, w = dx.shape[2:]
+    whole = scratch("gradient", _padded_shape(dx[part].shape, pad), dx.dtype)
+    _interleave(grads, s, into=whole)
+    dx[part] = whole[:, :, top : top + h, left : left + w]
 
 
 def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndarray:
@@ -183,13 +220,13 @@ def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndar
     # d * hit is the quick way to keep d where hit is True and 0 elsewhere,
     # but inf * 0 is NaN: if dout holds inf or NaN, np.where does it exactly.
     finite = bool(np.isfinite(dout).all())
-    dx = _new_gradient(x, dout, pad)
+    dx = np.empty(x.shape, dtype=np.result_type(x, dout))
     for part in _parts(x):
-        grad_p = _gradient_buffer(dx, part, pad)
-        xp = pad_nchw(x[part], pad, -np.inf, slot="pad")
+        x_phases = _phases(pad_nchw(x[part], pad, -np.inf, slot="pad"), s, "x")
+        grads = _zero_phases(_padded_shape(x[part].shape, pad), s, dx.dtype)
         d = dout[part]
         best = scratch("best", d.shape, x.dtype)                   # each window's maximum
-        cells = _cells(xp, k, s, out_hw)
+        cells = _cells(x_phases, k, s, out_hw)
         np.copyto(best, next(cells))
         for value in cells:
             np.maximum(best, value, out=best)
@@ -200,12 +237,12 @@ def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndar
         # maximum takes the window's whole gradient, later ties get nothing. One
         # pass per cell over whole arrays; where windows overlap, += adds up the
         # gradients that reach the same input value from different windows.
-        for value, grad in zip(_cells(xp, k, s, out_hw), _cells(grad_p, k, s, out_hw)):
+        for value, grad in zip(_cells(x_phases, k, s, out_hw), _cells(grads, k, s, out_hw)):
             np.equal(value, best, out=hit)
             hit &= waiting                                        # windows this cell wins
             grad += d * hit if finite else np.where(hit, d, 0)    # d where the cell wins, 0 elsewhere
             waiting ^= hit                                        # hit is inside waiting: this removes exactly the hits
-        _store(dx, part, grad_p, pad)
+        _put_back(grads, s, dx, part, pad)
     return dx
 
 
@@ -221,14 +258,14 @@ def avg_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndar
     where = "avg_pool2d_backward"
     x, k, s, pad, out_hw = _setup(where, x, kernel_size, stride, padding)
     dout = _check_dout(where, dout, x, out_hw)
-    dx = _new_gradient(x, dout, pad)
+    dx = np.empty(x.shape, dtype=np.result_type(x, dout))
     for part in _parts(x):
-        grad_p = _gradient_buffer(dx, part, pad)
+        grads = _zero_phases(_padded_shape(x[part].shape, pad), s, dx.dtype)
         d = dout[part]
-        share = np.divide(d, k[0] * k[1], out=scratch("share", d.shape, grad_p.dtype))   # each cell's part
-        for grad in _cells(grad_p, k, s, out_hw):
+        share = np.divide(d, k[0] * k[1], out=scratch("share", d.shape, dx.dtype))   # each cell's part
+        for grad in _cells(grads, k, s, out_hw):
             grad += share
-        _store(dx, part, grad_p, pad)
+        _put_back(grads, s, dx, part, pad)
     return dx
 
 
