@@ -320,3 +320,13 @@ def test_history_rows_and_equality_ignore_the_clock():
     a = History([1.0], [0.5], [0.9], [0.8], [1.0])
     b = History([1.0], [0.5], [0.9], [0.8], [2.0])
     assert a == b and a.rows()[0]["epoch"] == 1 and a.rows()[0]["seconds"] == 1.0
+
+
+@pytest.mark.parametrize("module", ["cnnlib.layers", "cnnlib.optim", "cnnlib.data", "cnnlib.train"])
+def test_every_public_name_has_a_numpydoc_docstring_with_an_example(module):
+    import importlib
+
+    mod = importlib.import_module(module)
+    for name in mod.__all__:
+        doc = getattr(mod, name).__doc__ or ""
+        assert "Examples\n" in doc and ">>>" in doc, f"{module}.{name} has no Examples section with a runnable example"
