@@ -282,30 +282,33 @@ _ = fit(model, SoftmaxCrossEntropy(), SGD(model, lr=0.1), (x, y), (x, y), epochs
 """
 
 
-def run_cell_in_a_kernel(extra_env):
-    """Run NOTEBOOK_CELL in a fresh IPython kernel, as nbval/nbclient do; return the cell's outputs."""
+def run_cells_in_a_kernel(cells):
+    """Run code cells in one fresh IPython kernel, as nbval/nbclient do; return each cell's outputs."""
     code = (
         "import json, sys, nbformat; from nbclient import NotebookClient\n"
-        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(sys.argv[1])])\n"
-        "env = json.loads(sys.argv[2])\n"
-        "NotebookClient(nb, timeout=120, kernel_name='python3').execute(env=env)\n"
-        "print(json.dumps(nb.cells[0].outputs))\n"
+        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in json.loads(sys.argv[1])])\n"
+        "NotebookClient(nb, timeout=120, kernel_name='python3').execute()\n"
+        "print(json.dumps([c.outputs for c in nb.cells]))\n"
     )
     env = {k: v for k, v in os.environ.items()
            if k not in ("CI", "PYTEST_CURRENT_TEST", "CNNLIB_PROGRESS", "JPY_SESSION_NAME")}
-    env.update(extra_env)
-    proc = subprocess.run([sys.executable, "-c", code, NOTEBOOK_CELL, json.dumps(env)], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(cells)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def test_a_kernel_run_by_a_program_shows_nothing_and_one_started_by_jupyterlab_shows_a_widget():
-    # nbval and nbclient start the kernel themselves: no JPY_SESSION_NAME, so no progress output
-    assert run_cell_in_a_kernel({}) == []
-    # JupyterLab's server sets JPY_SESSION_NAME in the kernel's environment: tqdm's notebook widget
-    outputs = run_cell_in_a_kernel({"JPY_SESSION_NAME": "notebooks/08_small_cnn.ipynb"})
-    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs), outputs
+    outputs = run_cells_in_a_kernel([
+        NOTEBOOK_CELL,
+        # what JupyterLab's server puts in the environment of a kernel it starts
+        "import os; os.environ['JPY_SESSION_NAME'] = 'notebooks/08_small_cnn.ipynb'",
+        "_ = fit(model, SoftmaxCrossEntropy(), SGD(model, lr=0.1), (x, y), (x, y), epochs=2, batch_size=2, seed=0)",
+    ])
+    # nbval and nbclient start the kernel themselves, without JPY_SESSION_NAME: no progress output
+    assert outputs[0] == []
+    # in a kernel started by JupyterLab: tqdm's notebook widget
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs[2]), outputs[2]
 
 
 def test_import_cnnlib_does_not_import_scikit_learn_or_tqdm():
