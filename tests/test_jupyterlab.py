@@ -103,6 +103,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def lab():
     """A JupyterLab server on loopback over a temporary copy of the chapters; yields its base URL."""
+    shutil.rmtree(SHOTS, ignore_errors=True)  # artifacts of this run only
+    SHOTS.mkdir(parents=True)
     tmp = Path(tempfile.mkdtemp(prefix="cnnbook-lab-"))
     root = tmp / "book"
     shutil.copytree(sh.REPO / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
@@ -201,11 +203,13 @@ async () => {
 }
 """
 
+# Resolves when Run All is over: true when every cell ran, false when one failed
+# (JupyterLab then leaves the cells after it unexecuted).
 JS_RUN_ALL = """
-async () => {
+async (timeoutMs) => {
   const app = window.jupyterapp;
-  await app.commands.execute('notebook:run-all-cells');
-  return true;
+  const timeout = new Promise(done => setTimeout(() => done('timeout'), timeoutMs));
+  return await Promise.race([app.commands.execute('notebook:run-all-cells'), timeout]);
 }
 """
 
@@ -231,7 +235,10 @@ JS_READ = r"""
     if (cell.model.type === 'markdown') {
       const node = cell.node.querySelector('.jp-MarkdownOutput, .jp-RenderedMarkdown, .myst') || cell.node;
       const codes = [...node.querySelectorAll('code')].map(c => c.textContent);
-      out.markdown.push({index: index, rendered: !!cell.rendered, text: node.innerText, codes: codes});
+      const failed = [...node.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"], .myst-RenderedExpressionError')]
+          .map(e => e.innerText.slice(0, 300));
+      out.markdown.push({index: index, rendered: !!cell.rendered, text: node.innerText, codes: codes,
+                         failed: failed, html: node.innerHTML});
     }
     if (cell.model.type !== 'code') return;
     const outputs = cell.model.sharedModel.outputs || [];
@@ -243,8 +250,8 @@ JS_READ = r"""
     out.widgetViews += cell.node.querySelectorAll('.jp-OutputArea-output > .jupyter-widgets, .jp-OutputArea-output > .lm-Widget.jupyter-widgets').length;
     for (const e of cell.node.querySelectorAll('.jp-OutputArea-output')) {
       const t = e.innerText || '';
-      if (/Error displaying widget|Traceback \(most recent call last\)/.test(t)) out.widgetErrors.push({index, text: t.slice(0, 500)});
-      if (e.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr') out.widgetErrors.push({index, text: t.slice(0, 500)});
+      if (/Error displaying widget|Traceback \(most recent call last\)/.test(t)
+          || e.getAttribute('data-mime-type') === 'application/vnd.jupyter.stderr') out.widgetErrors.push({index, text: t.slice(0, 500)});
     }
   });
   return out;
@@ -334,20 +341,29 @@ def _wait(page, js: str, arg=None, *, timeout: float, what: str, poll: float = 0
         time.sleep(poll)
 
 
-def _wait_run_done(page, timeout: float = RUN_ALL_TIMEOUT_S) -> Dict:
-    deadline = time.monotonic() + timeout
-    state = {}
-    while time.monotonic() < deadline:
-        state = page.evaluate(JS_RUN_STATE)
-        if state["status"] == "idle" and state["pending"] == 0:
-            return state
-        time.sleep(0.5)
-    raise AssertionError(f"Run All did not finish in {timeout:.0f} s: {state}")
-
-
 def _kernel_idle(page) -> None:
     _wait(page, "() => { const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;"
                 " return k && k.status === 'idle'; }", timeout=60, what="an idle kernel")
+
+
+# Roles that jupyterlab-myst renders. Any other role (MyST-NB's {glue}, a typo) it shows
+# as its bare content -- {glue:text}`corr_01` reads "corr_01" -- so they are refused.
+LAB_ROLES = {
+    "eval", "term", "ref", "numref", "doc", "eq", "math", "sub", "sup", "abbr", "kbd", "download",
+    "cite", "cite:p", "cite:t", "u", "underline", "del", "strike", "sc", "smallcaps", "keys", "index",
+    "chem", "code", "span",
+}
+ROLE_NAME = re.compile(r"\{([A-Za-z][\w:.-]*)\}`")
+
+
+def _unrendered_roles(nb) -> List[str]:
+    """Roles in the markdown cells that JupyterLab would show as bare text."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            text = pn._parsed_text(cell.source)
+            found += [f"cell {i}: {{{m.group(1)}}}" for m in ROLE_NAME.finditer(text) if m.group(1) not in LAB_ROLES]
+    return found
 
 
 def _number_in(text: str, number: str) -> bool:
@@ -366,8 +382,8 @@ def _screenshot(page, target: Path) -> None:
         " const inner = p.content.node.querySelector('.jp-WindowedPanel-inner') || p.content.node;"
         " return inner.scrollHeight + (window.innerHeight - p.content.node.clientHeight) + 40; }")
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height), 30000))})
-    page.evaluate("() => { const n = window.jupyterapp.shell.currentWidget.content; n.activeCellIndex = 0;"
-                  " n.node.scrollTop = 0; }")
+    page.evaluate("() => { const p = window.jupyterapp.shell.currentWidget; p.content.activeCellIndex = 0;"
+                  " [p.node, ...p.node.querySelectorAll('*')].forEach(e => { if (e.scrollTop) e.scrollTop = 0; }); }")
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     time.sleep(0.5)
     page.screenshot(path=str(target))
@@ -418,7 +434,8 @@ def test_chapter_in_jupyterlab(lab, browser, chapter):
     page = context.new_page()
     page_errors: List[str] = []
     page.on("pageerror", lambda e: page_errors.append(str(e)))
-    problems: List[str] = []
+    problems: List[str] = [f"role that JupyterLab shows as bare text (a raw reference): {r}"
+                           for r in _unrendered_roles(nb)]
     timings: Dict[str, float] = {}
     latencies: List[Dict] = []
     try:
@@ -433,18 +450,34 @@ def test_chapter_in_jupyterlab(lab, browser, chapter):
         missing = [n for n in numbers if not _number_in(prose, n)]
         if missing:
             problems.append(f"on opening, before Run All, the prose does not show {missing}")
+        as_code = sorted({c for m in seen["markdown"] for c in m["codes"] if c in expressions})
+        if as_code:
+            problems.append(f"on opening, {{eval}} expressions without a stored value show as code: {as_code}")
 
         t1 = time.monotonic()
-        page.evaluate(JS_RUN_ALL)
-        _wait_run_done(page)
+        ran = page.evaluate(JS_RUN_ALL, RUN_ALL_TIMEOUT_S * 1000)
+        if ran == "timeout":
+            raise AssertionError(f"Run All did not finish in {RUN_ALL_TIMEOUT_S} s: {page.evaluate(JS_RUN_STATE)}")
+        _kernel_idle(page)
+        state = page.evaluate(JS_RUN_STATE)
+        if ran is not True or state["pending"]:
+            problems.append(f"Run All stopped: {state['pending']} of {state['code']} code cells did not run")
         time.sleep(1.0)  # markdown cells re-render with the fresh values
         timings["run_all"] = time.monotonic() - t1
 
         seen = page.evaluate(JS_READ)
         problems += [f"cell {e['index']} raised {e['text']}" for e in seen["errors"]]
         problems += [f"cell {e['index']} wrote to stderr: {e['text']!r}" for e in seen["stderr"]]
-        problems += [f"cell {e['index']} shows an error: {e['text']!r}" for e in seen["widgetErrors"]]
+        raised = {e["index"] for e in seen["errors"]}
+        problems += [f"cell {e['index']} shows an error: {e['text']!r}" for e in seen["widgetErrors"]
+                     if e["index"] not in raised]
+        shown_before = {(e["index"], e["text"]) for e in seen["widgetErrors"]}
         prose = "\n".join(m["text"] for m in seen["markdown"])
+        (SHOTS / f"{chapter.stem}-prose.txt").write_text(prose, encoding="utf-8")
+        (SHOTS / f"{chapter.stem}-markdown.html").write_text(
+            "\n".join(f"<!-- cell {m['index']} -->\n{m['html']}" for m in seen["markdown"]), encoding="utf-8")
+        problems += [f"markdown cell {m['index']}: an {{eval}} expression failed: {f!r}"
+                     for m in seen["markdown"] for f in m["failed"]]
         not_rendered = [m["index"] for m in seen["markdown"] if not m["rendered"]]
         if not_rendered:
             problems.append(f"markdown cells {not_rendered} are not rendered")
@@ -491,7 +524,7 @@ def test_chapter_in_jupyterlab(lab, browser, chapter):
         _kernel_idle(page)
         seen = page.evaluate(JS_READ)
         problems += [f"after moving the controls, cell {e['index']} shows an error: {e['text']!r}"
-                     for e in seen["widgetErrors"]]
+                     for e in seen["widgetErrors"] if (e["index"], e["text"]) not in shown_before]
 
         # JavaScript animations play: the frame changes by itself, or after Play / Next.
         for anim in page.evaluate(JS_ANIMATIONS):
@@ -528,6 +561,7 @@ def test_chapter_in_jupyterlab(lab, browser, chapter):
             json.dumps({"phases_s": timings, "controls": latencies}, indent=1), encoding="utf-8")
     problems += [f"request leaving the machine (blocked): {u}" for u in blocked]
     problems += [f"page error: {e}" for e in page_errors]
+    problems = list(dict.fromkeys(problems))  # each problem once, in order
     timing = ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
     assert not problems, (f"{chapter.name} in JupyterLab ({timing}; screenshots in {SHOTS}):\n  "
                           + "\n  ".join(problems))
