@@ -1,8 +1,11 @@
 """Pooling (풀링): max, average and global average, forward and backward.
 
 Pooling has no parameters and leaves the number of channels unchanged. By
-default the stride equals the window size (as in PyTorch), so every input value
-is read by exactly one window.
+default the stride equals the window size (as in PyTorch), so no two windows
+overlap and every input value is read by at most one window (by none when the
+windows do not tile the input exactly: the leftover rows and columns are
+floored away, as in PyTorch). The textbook version, im2col on every channel
+and a max or mean along each row, is :mod:`cnnlib.reference`.
 
 The book explains pooling as im2col on every channel, a reshape to one window
 per row, a max (or mean) along each row and the transpose back. cnnlib gets
@@ -21,11 +24,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, as_pair, geometry, reject_nan
+from ._checks import as_float_array, as_pair, check_dout, check_pool_padding, geometry, keyword_only
 from ._scratch import image_slices, scratch
 from .im2col import pad_nchw
-
-_NAN_MAX = "the maximum of a window that holds NaN is undefined, and so is where its gradient goes"
 
 # How many bytes of the input pooling works on at once (at least one image).
 PART_BYTES = 4 * 2**20
@@ -37,11 +38,7 @@ def _setup(where, x, kernel_size, stride, padding):
     s, pad, d, out_hw = geometry(
         x.shape[2:], k, k if stride is None else stride, padding, 1, where, "x", "kernel_size", f"x.shape={x.shape}"
     )
-    if pad[0] > k[0] // 2 or pad[1] > k[0] // 2 or pad[2] > k[1] // 2 or pad[3] > k[1] // 2:
-        raise ValueError(
-            f"{where}: padding (top, bottom, left, right)={pad} must be at most half of "
-            f"kernel_size={k} on each side, or some windows would see only padding"
-        )
+    check_pool_padding(pad, k, where)
     return x, k, s, pad, out_hw
 
 
@@ -122,37 +119,59 @@ def _pool(x, k, s, pad, out_hw, combine, pad_value):
     return out
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
+@keyword_only
+def max_pool2d(x, kernel_size, *, stride=None, padding=0) -> np.ndarray:
     """Max pooling: the largest value of each window.
 
     Parameters
     ----------
     x : array_like, shape (N, C, H, W)
     kernel_size : int or (int, int)
-    stride : int or (int, int), optional
+    stride : int or (int, int), optional, keyword-only
         Defaults to ``kernel_size`` (non-overlapping windows).
-    padding : int or (int, int)
-        Per side, at most half the window; padded cells hold ``-inf`` so they
-        never win.
+    padding : int, (int, int), (top, bottom, left, right) or {'valid', 'same'}, keyword-only
+        Per side, as in :func:`cnnlib.conv2d`: an int for every side,
+        ``(ph, pw)``, or the four sides. ``'same'`` (stride 1 only) keeps the
+        size and puts an odd extra row/column at the bottom/right. At most
+        half the window on each side (as PyTorch), so that every window holds
+        at least one input value. Padded cells never win: the result is the
+        maximum of the window's *input* values.
 
     Returns
     -------
     ndarray, shape (N, C, OH, OW)
 
+    Notes
+    -----
+    NaN propagates, as in PyTorch: a window that holds a NaN (one or all of
+    its values) gives NaN, and :func:`max_pool2d_backward` sends its gradient
+    to that NaN. :func:`avg_pool2d` propagates NaN too. Checking costs
+    nothing extra: ``np.maximum`` returns NaN when either operand is NaN.
+
+    See Also
+    --------
+    cnnlib.reference.max_pool2d : the same as the textbook writes it (im2col
+        on each channel and a max along each row), which the tests compare
+        this one with.
+
     Examples
     --------
     >>> max_pool2d([[[[1, 2], [3, 4]]]], 2)
     array([[[[4.]]]])
+    >>> max_pool2d([[[[1, 2], [3, float("nan")]]]], 2)
+    array([[[[nan]]]])
     """
     x, k, s, pad, out_hw = _setup("max_pool2d", x, kernel_size, stride, padding)
-    reject_nan(x, "x", "max_pool2d", _NAN_MAX)
     return _pool(x, k, s, pad, out_hw, np.maximum, -np.inf)
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
+@keyword_only
+def avg_pool2d(x, kernel_size, *, stride=None, padding=0) -> np.ndarray:
     """Average pooling: the mean of each window (padded zeros count, as in PyTorch).
 
-    Parameters and Returns are as for :func:`max_pool2d`.
+    Parameters and Returns are as for :func:`max_pool2d`; a NaN in a window
+    makes its mean NaN. See :func:`cnnlib.reference.avg_pool2d` for the
+    textbook version.
 
     Examples
     --------
@@ -166,11 +185,24 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
 
 
 def _check_dout(where, dout, x, out_hw):
-    dout = as_float_array(dout, "dout", 4, where, "(N, C, OH, OW)")
-    expected = (x.shape[0], x.shape[1]) + tuple(out_hw)
-    if dout.shape != expected:
-        raise ValueError(f"{where}: dout has shape {dout.shape} but pooling x of shape {x.shape} gives {expected}")
-    return dout
+    return check_dout(dout, (x.shape[0], x.shape[1]) + tuple(out_hw), where, f"pooling x of shape {x.shape}")
+
+
+def _real_cells(hit, cell, k, s, pad, in_hw):
+    """Set ``hit`` False in the windows where ``cell`` (p, q) is a padded cell.
+
+    Window (i, j)'s cell (p, q) reads padded row ``i*SH + p``, which is an
+    input row only when ``top <= i*SH + p < top + H``: the windows where it is
+    not are a few rows (and columns) at the edges of the output grid.
+    """
+    (p, q), (sh, sw), (top, _, left, _), (h, w) = cell, s, pad, in_hw
+    oh, ow = hit.shape[2:]
+    i_lo, i_hi = max(0, -((p - top) // sh)), min(oh, (top + h - 1 - p) // sh + 1)
+    j_lo, j_hi = max(0, -((q - left) // sw)), min(ow, (left + w - 1 - q) // sw + 1)
+    hit[:, :, :i_lo] = False
+    hit[:, :, i_hi:] = False
+    hit[:, :, :, :j_lo] = False
+    hit[:, :, :, j_hi:] = False
 
 
 def _padded_shape(shape, pad):
@@ -190,12 +222,17 @@ def _put_back(grads, s, dx, part, pad):
     dx[part] = whole[:, :, top : top + h, left : left + w]
 
 
-def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndarray:
+@keyword_only
+def max_pool2d_backward(dout, x, kernel_size, *, stride=None, padding=0) -> np.ndarray:
     """Gradient of :func:`max_pool2d`: each window's gradient goes to its maximum.
 
     Like ReLU, max pooling passes the gradient through unchanged where the
     value was kept and sends zero everywhere else. On ties the first maximum
-    (in row-major order inside the window) receives it.
+    (in row-major order inside the window) receives it; a padded cell never
+    does, even when the window's input values are all ``-inf``. A window that
+    holds NaN sends its gradient to its last NaN in row-major order, as
+    PyTorch's CPU kernel does (its forward value is NaN). Textbook version:
+    :func:`cnnlib.reference.max_pool2d_backward`.
 
     Parameters
     ----------
@@ -215,7 +252,6 @@ def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndar
     """
     where = "max_pool2d_backward"
     x, k, s, pad, out_hw = _setup(where, x, kernel_size, stride, padding)
-    reject_nan(x, "x", where, _NAN_MAX)
     dout = _check_dout(where, dout, x, out_hw)
     # d * hit is the quick way to keep d where hit is True and 0 elsewhere,
     # but inf * 0 is NaN: if dout holds inf or NaN, np.where does it exactly.
@@ -237,17 +273,34 @@ def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndar
         # maximum takes the window's whole gradient, later ties get nothing. One
         # pass per cell over whole arrays; where windows overlap, += adds up the
         # gradients that reach the same input value from different windows.
-        for value, grad in zip(_cells(x_phases, k, s, out_hw), _cells(grads, k, s, out_hw)):
+        cell_ids = [(p, q) for p in range(k[0]) for q in range(k[1])]
+        for cell, value, grad in zip(cell_ids, _cells(x_phases, k, s, out_hw), _cells(grads, k, s, out_hw)):
             np.equal(value, best, out=hit)
+            if any(pad):
+                _real_cells(hit, cell, k, s, pad, x.shape[2:])   # a padded -inf never wins
             hit &= waiting                                        # windows this cell wins
             grad += d * hit if finite else np.where(hit, d, 0)    # d where the cell wins, 0 elsewhere
             waiting ^= hit                                        # hit is inside waiting: this removes exactly the hits
+        # Windows still waiting have NaN as their maximum (NaN == NaN is False).
+        # One look at this output-sized mask; only then a pass for NaN, from the
+        # last cell back, so the last NaN wins (PyTorch's CPU rule).
+        if waiting.any():
+            pairs = list(zip(_cells(x_phases, k, s, out_hw), _cells(grads, k, s, out_hw)))
+            for value, grad in reversed(pairs):
+                np.isnan(value, out=hit)
+                hit &= waiting
+                grad += np.where(hit, d, 0)
+                waiting ^= hit
         _put_back(grads, s, dx, part, pad)
     return dx
 
 
-def avg_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndarray:
+@keyword_only
+def avg_pool2d_backward(dout, x, kernel_size, *, stride=None, padding=0) -> np.ndarray:
     """Gradient of :func:`avg_pool2d`: each window's gradient is shared equally.
+
+    Parameters are as for :func:`max_pool2d_backward`. Textbook version:
+    :func:`cnnlib.reference.avg_pool2d_backward`.
 
     Examples
     --------

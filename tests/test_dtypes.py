@@ -155,7 +155,7 @@ F32, F64 = np.float32, np.float64
         (F32, F32, None, F32),
         (F32, F64, F32, F64),
         (F64, F32, F32, F64),
-        (F32, F32, F64, F64),
+        (F32, F32, F64, F32),  # the bias is cast to the dtype of x and w
         (np.float16, np.float16, None, F32),
         (np.uint8, F32, None, F64),
         (np.int32, np.int32, np.int32, F64),
