@@ -206,6 +206,16 @@ def axis_padding(padding: Any, kernel: int, stride: int, dilation: int, where: s
     return (p, p)
 
 
+def check_axis_fits(n: int, k: int, before: int, after: int, d: int, where: str) -> None:
+    """One axis: the dilated kernel must fit inside the padded input."""
+    span = d * (k - 1) + 1
+    if span > n + before + after:
+        raise ValueError(
+            f"{where}: kernel={k} (covering {span} with dilation={d}) is larger than the padded input "
+            f"{n + before + after} (n={n}, padding (before, after)=({before}, {after}))"
+        )
+
+
 def keyword_only(fn):
     """Refuse positional stride/padding/dilation (and whatever follows ``*`` in ``fn``) with a clear TypeError.
 

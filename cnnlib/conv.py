@@ -34,6 +34,7 @@ from ._checks import (
     as_padding,
     as_pair,
     axis_padding,
+    check_axis_fits,
     check_channels,
     check_dout,
     geometry,
@@ -96,12 +97,7 @@ def output_size(n: int, kernel: int, *, padding=0, stride: int = 1, dilation: in
     s = as_int(stride, "stride", where, 1)
     d = as_int(dilation, "dilation", where, 1)
     before, after = axis_padding(padding, k, s, d, where)
-    span = d * (k - 1) + 1
-    if span > n + before + after:
-        raise ValueError(
-            f"{where}: kernel={k} (covering {span} with dilation={d}) is larger than the padded input "
-            f"{n + before + after} (n={n}, padding (before, after)=({before}, {after}))"
-        )
+    check_axis_fits(n, k, before, after, d, where)
     return out_len(n, k, before, after, s, d)
 
 

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _reference import dilate, mode_pads, naive_conv2d, out_len, scipy_conv2d, scipy_correlate
+from _parts import PARTS, part_size
 from _strategies import geometries, rng_for, seeds
 from cnnlib import conv2d, convolve2d, correlate2d, output_size
 
@@ -95,6 +96,7 @@ def test_convolve2d_explicit_geometry_matches_scipy(g, seed):
 # (c) the conv2d layer: per-channel SciPy correlations summed, plus bias -------
 
 
+@pytest.mark.parametrize("parts", PARTS)
 @given(
     g=geometries(max_k=3, max_extra=3),
     n=st.integers(1, 2),
@@ -103,19 +105,21 @@ def test_convolve2d_explicit_geometry_matches_scipy(g, seed):
     with_bias=st.booleans(),
     seed=seeds,
 )
-def test_conv2d_matches_scipy_channel_sum(g, n, c, f, with_bias, seed):
-    rng = rng_for(seed)
-    x = rng.standard_normal((n, c, g.h, g.w))
-    w = rng.standard_normal((f, c, g.kh, g.kw))
-    b = rng.standard_normal(f) if with_bias else None
-    got = conv2d(x, w, b, stride=g.stride, padding=g.padding, dilation=g.dilation)
-    expected = scipy_conv2d(x, w, b, (g.sh, g.sw), g.pads, (g.dh, g.dw), mode=g.mode)
-    close(got, expected)
+def test_conv2d_matches_scipy_channel_sum(g, n, c, f, with_bias, seed, parts):
+    with part_size(parts):
+        rng = rng_for(seed)
+        x = rng.standard_normal((n, c, g.h, g.w))
+        w = rng.standard_normal((f, c, g.kh, g.kw))
+        b = rng.standard_normal(f) if with_bias else None
+        got = conv2d(x, w, b, stride=g.stride, padding=g.padding, dilation=g.dilation)
+        expected = scipy_conv2d(x, w, b, (g.sh, g.sw), g.pads, (g.dh, g.dw), mode=g.mode)
+        close(got, expected)
 
 
 # (d) conv2d against the definition, one multiply-add at a time --------------
 
 
+@pytest.mark.parametrize("parts", PARTS)
 @given(
     g=geometries(max_k=3, max_extra=3),
     n=st.integers(1, 2),
@@ -124,14 +128,15 @@ def test_conv2d_matches_scipy_channel_sum(g, n, c, f, with_bias, seed):
     with_bias=st.booleans(),
     seed=seeds,
 )
-def test_conv2d_matches_naive_loops(g, n, c, f, with_bias, seed):
-    rng = rng_for(seed)
-    x = rng.standard_normal((n, c, g.h, g.w))
-    w = rng.standard_normal((f, c, g.kh, g.kw))
-    b = rng.standard_normal(f) if with_bias else None
-    got = conv2d(x, w, b, stride=g.stride, padding=g.padding, dilation=g.dilation)
-    expected = naive_conv2d(x, w, b, (g.sh, g.sw), mode_pads(g), (g.dh, g.dw))
-    close(got, expected)
+def test_conv2d_matches_naive_loops(g, n, c, f, with_bias, seed, parts):
+    with part_size(parts):
+        rng = rng_for(seed)
+        x = rng.standard_normal((n, c, g.h, g.w))
+        w = rng.standard_normal((f, c, g.kh, g.kw))
+        b = rng.standard_normal(f) if with_bias else None
+        got = conv2d(x, w, b, stride=g.stride, padding=g.padding, dilation=g.dilation)
+        expected = naive_conv2d(x, w, b, (g.sh, g.sw), mode_pads(g), (g.dh, g.dw))
+        close(got, expected)
 
 
 # (e) output_size, per axis, is the shape conv2d returns ----------------------
