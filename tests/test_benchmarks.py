@@ -125,3 +125,16 @@ def test_book_copy_lists_every_chapter_k_times(tmp_path):
     for nb in originals:
         assert f"notebooks/{nb.stem}-copy2" in listed
         assert (tmp_path / "book" / "notebooks" / f"{nb.stem}-copy2.ipynb").exists()
+
+
+def test_variants_section_runs_and_checks_every_variant():
+    # Each switched-off optimisation is first checked to give cnnlib's numbers.
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "variants", "--no-write", "--repeats", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for title in ("conv2d: each optimisation switched off", "pooling: each optimisation switched off"):
+        assert title in proc.stdout
+    for header in ("reference ms", "no scratch ms", "no parts ms", "per part product ms", "no phases ms"):
+        assert header in proc.stdout
