@@ -7,17 +7,17 @@ windows do not tile the input exactly: the leftover rows and columns are
 floored away, as in PyTorch). The textbook version, im2col on every channel
 and a max or mean along each row, is :mod:`cnnlib.reference`.
 
-The book explains pooling as im2col on every channel, a reshape to one window
-per row, a max (or mean) along each row and the transpose back. cnnlib gets
-the same numbers without building that matrix: for each cell (p, q) of the
-window it takes a *view* of what that cell holds in every window at once
-(:func:`_cells`) and combines the KH*KW views with ``np.maximum`` or ``+``.
-With stride S those views would step S numbers at a time; splitting the input
-once into its S x S phases (:func:`_phases`) turns them into plain slices.
-Nothing is transposed, and the batch is handled a few images at a time, so
-that what is read stays in the CPU cache while every cell is visited
-(measured in ``benchmarks/``; the property tests check the results against
-loops).
+cnnlib gets the same numbers as that textbook version without building the
+im2col matrix: for each cell (p, q) of the window it takes a *view* of what
+that cell holds in every window at once (:func:`_window_cells`) and combines
+the KH*KW views with ``np.maximum`` or ``+``. The backward passes first split
+the padded input once into its S x S phases (:func:`_phases`), which turns
+each cell's view into a plain slice (:func:`_cells`), and add each window's
+gradient back cell by cell. The batch is handled a few images at a time
+(``PART_BYTES``), so that what is read stays in the CPU cache while every
+cell is visited. Each of these choices was measured against the code without
+it (``make bench``, table ``variants_pool``); the comments where they happen
+give the figures.
 """
 
 from __future__ import annotations
@@ -25,10 +25,13 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_float_array, as_pair, check_dout, check_pool_padding, geometry, keyword_only
-from ._scratch import image_slices, scratch
+from ._scratch import image_slices
 from .im2col import pad_nchw
 
 # How many bytes of the input pooling works on at once (at least one image).
+# Parts pay only when the batch is larger than the CPU caches: at AlexNet pool1
+# (32 x 96 x 55 x 55) the whole batch in one part took 1.3-1.8x as long
+# (max float32 forward 42 ms vs 27.5 ms); the book's batches fit in one part.
 PART_BYTES = 4 * 2**20
 
 
@@ -42,7 +45,19 @@ def _setup(where, x, kernel_size, stride, padding):
     return x, k, s, pad, out_hw
 
 
-def _phases(xp, s, slot):
+def _window_cells(xp, k, s, out_hw):
+    """Every cell (p, q) of the window, for all windows at once, as a strided view of ``xp``.
+
+    ``view[n, c, i, j] = xp[n, c, i*SH + p, j*SW + q]``: what cell (p, q) of
+    window (i, j) holds. The forward passes combine these KH*KW views.
+    """
+    (oh, ow), (sh, sw) = out_hw, s
+    for p in range(k[0]):
+        for q in range(k[1]):
+            yield xp[:, :, p : p + sh * (oh - 1) + 1 : sh, q : q + sw * (ow - 1) + 1 : sw]
+
+
+def _phases(xp, s):
     """Split the padded input into its SH*SW *phases*, each copied contiguous.
 
     Phase (a, b) is ``xp[:, :, a::SH, b::SW]``: every SH-th row from row a and
@@ -60,8 +75,7 @@ def _phases(xp, s, slot):
     for a in range(sh):
         for b in range(sw):
             view = xp[:, :, a::sh, b::sw]
-            phases[a, b] = scratch(f"{slot} phase {a},{b}", view.shape, xp.dtype)
-            np.copyto(phases[a, b], view)
+            phases[a, b] = np.ascontiguousarray(view)
     return phases
 
 
@@ -72,8 +86,7 @@ def _zero_phases(shape, s, dtype):
     for a in range(sh):
         for b in range(sw):
             rows, cols = len(range(a, shape[2], sh)), len(range(b, shape[3], sw))
-            phases[a, b] = scratch(f"gradient phase {a},{b}", shape[:2] + (rows, cols), dtype)
-            phases[a, b].fill(0)
+            phases[a, b] = np.zeros(shape[:2] + (rows, cols), dtype)
     return phases
 
 
@@ -106,13 +119,20 @@ def _parts(x):
     return image_slices(x.shape[0], x[0].nbytes, PART_BYTES)
 
 
+_forward_cells = _window_cells
+
+
 def _pool(x, k, s, pad, out_hw, combine, pad_value):
     """Combine the KH*KW cells of every window with ``combine`` (np.maximum or np.add)."""
     out = np.empty(x.shape[:2] + tuple(out_hw), dtype=x.dtype)
     for part in _parts(x):
-        xp = pad_nchw(x[part], pad, pad_value, slot="pad")
+        xp = pad_nchw(x[part], pad, pad_value)
         acc = out[part]
-        cells = _cells(_phases(xp, s, "x"), k, s, out_hw)
+        # Strided views, no phases: measured A/B in `make bench` (variants_pool),
+        # splitting the input into phases first made the forward passes 20-40 %
+        # slower at the book's sizes (mnist-pool1 max float32: 0.78 ms here,
+        # 1.10 ms with phases) and gained nothing at AlexNet size.
+        cells = _forward_cells(xp, k, s, out_hw)
         np.copyto(acc, next(cells))                 # cell (0, 0) of every window ...
         for value in cells:                         # ... then each other cell in turn
             combine(acc, value, out=acc)
@@ -217,7 +237,7 @@ def _put_back(grads, s, dx, part, pad):
         return
     top, _, left, _ = pad
     h, w = dx.shape[2:]
-    whole = scratch("gradient", _padded_shape(dx[part].shape, pad), dx.dtype)
+    whole = np.empty(_padded_shape(dx[part].shape, pad), dx.dtype)
     _interleave(grads, s, into=whole)
     dx[part] = whole[:, :, top : top + h, left : left + w]
 
@@ -258,17 +278,20 @@ def max_pool2d_backward(dout, x, kernel_size, *, stride=None, padding=0) -> np.n
     finite = bool(np.isfinite(dout).all())
     dx = np.empty(x.shape, dtype=np.result_type(x, dout))
     for part in _parts(x):
-        x_phases = _phases(pad_nchw(x[part], pad, -np.inf, slot="pad"), s, "x")
+        # Phases pay here (variants_pool in `make bench`): every cell is visited
+        # twice or more, and with phases each visit reads neighbouring numbers;
+        # without them the backward passes took 1.2-1.5x as long at the book's
+        # sizes (mnist-pool1 max float32: 1.95 ms with phases, 2.85 ms without).
+        x_phases = _phases(pad_nchw(x[part], pad, -np.inf), s)
         grads = _zero_phases(_padded_shape(x[part].shape, pad), s, dx.dtype)
         d = dout[part]
-        best = scratch("best", d.shape, x.dtype)                   # each window's maximum
+        best = np.empty(d.shape, x.dtype)                          # each window's maximum
         cells = _cells(x_phases, k, s, out_hw)
         np.copyto(best, next(cells))
         for value in cells:
             np.maximum(best, value, out=best)
-        waiting = scratch("waiting", d.shape, bool)               # windows not yet served
-        waiting.fill(True)
-        hit = scratch("hit", d.shape, bool)
+        waiting = np.ones(d.shape, bool)                          # windows not yet served
+        hit = np.empty(d.shape, bool)
         # Visit the window's cells in reading order: the first cell holding the
         # maximum takes the window's whole gradient, later ties get nothing. One
         # pass per cell over whole arrays; where windows overlap, += adds up the
@@ -315,7 +338,7 @@ def avg_pool2d_backward(dout, x, kernel_size, *, stride=None, padding=0) -> np.n
     for part in _parts(x):
         grads = _zero_phases(_padded_shape(x[part].shape, pad), s, dx.dtype)
         d = dout[part]
-        share = np.divide(d, k[0] * k[1], out=scratch("share", d.shape, dx.dtype))   # each cell's part
+        share = np.divide(d, k[0] * k[1], dtype=dx.dtype)           # each cell's part
         for grad in _cells(grads, k, s, out_hw):
             grad += share
         _put_back(grads, s, dx, part, pad)
