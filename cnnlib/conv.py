@@ -213,6 +213,11 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1) -> Tuple[np.
     db : ndarray, shape (F,)
         ``dout`` summed over the batch and both spatial axes.
 
+    See Also
+    --------
+    cnnlib.reference.conv2d_backward : the same three gradients as the
+        textbook writes them (two matrix products and col2im).
+
     Examples
     --------
     >>> import numpy as np
