@@ -132,8 +132,8 @@ def _pool(x, k, s, pad, out_hw, combine, pad_value):
         acc = out[part]
         # Strided views, no phases: measured A/B in `make bench` (variants_pool),
         # splitting the input into phases first made the forward passes 20-40 %
-        # slower at the book's sizes (mnist-pool1 max float32: 0.78 ms here,
-        # 1.10 ms with phases) and gained nothing at AlexNet size.
+        # slower at the book's sizes (mnist-pool1 max float32: 0.55 ms like
+        # this, 0.78 ms with phases) and gained nothing at AlexNet size.
         cells = _forward_cells(xp, k, s, out_hw)
         np.copyto(acc, next(cells))                 # cell (0, 0) of every window ...
         for value in cells:                         # ... then each other cell in turn
