@@ -241,6 +241,9 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1) -> Tuple[np.
     dtype = result_dtype(x, w, dout)
     kernel = w.shape[2:]
     w_mat = w.reshape(f, -1).astype(dtype, copy=False)                      # (F, C*KH*KW)
+    # Contiguous: NumPy's stacked matmul below handed the transposed view to
+    # BLAS 14x more slowly (measured: 14 ms vs 1.0 ms for 8 calls at mnist-conv2).
+    w_t = np.ascontiguousarray(w_mat.T)                                     # (C*KH*KW, F)
     d_out = dout.astype(dtype, copy=False).reshape(n, f, oh * ow)           # (N, F, OH*OW)
     x = x.astype(dtype, copy=False)
     c, kh, kw = w.shape[1:]
@@ -259,7 +262,7 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1) -> Tuple[np.
         # dx: d cols = w_mat.T @ d_out, one product per image, (C*KH*KW, F) @ (F, OH*OW),
         # so each image's dx comes from the same operations whatever the part size;
         # then added back where each value was read (col2im).
-        d_cols = np.matmul(w_mat.T, d_out[part], out=scratch("d_cols", (m, c * kh * kw, oh * ow), dtype))
+        d_cols = np.matmul(w_t, d_out[part], out=scratch("d_cols", (m, c * kh * kw, oh * ow), dtype))
         d_cols = d_cols.reshape(m, c, kh, kw, oh, ow)
         dx[part] = fold(d_cols, x[part].shape, kernel, s, pad, d, slot="fold")
     db = d_out.sum(axis=(0, 2))
