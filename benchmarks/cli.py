@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional
 from .machine import load_average, machine_info, now_iso
 from .tables import Table
 
-SECTIONS = ("conv", "pool", "memory", "train", "book")
+SECTIONS = ("conv", "pool", "variants", "memory", "train", "book")
 HERE = Path(__file__).resolve().parent
 SCHEMA_VERSION = 1
 
@@ -159,6 +159,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             from . import pool_bench
 
             new = pool_bench.run(quick=args.quick, repeats=args.repeats, log=log)
+        elif section == "variants":
+            from . import variants_bench
+
+            new = variants_bench.run(quick=args.quick, repeats=args.repeats, log=log)
         elif section == "memory":
             from . import memory_bench
 

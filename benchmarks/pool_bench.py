@@ -87,9 +87,9 @@ def run(quick: bool = False, repeats: Optional[int] = None, log=print) -> List[T
                 x = rng.standard_normal((case.n, case.c, case.h, case.h)).astype(dtype)
                 dout = rng.standard_normal((case.n, case.c, case.out, case.out)).astype(dtype)
                 k, s = case.k, case.stride
-                expected = cnn_fwd[op](x, k, s)
+                expected = cnn_fwd[op](x, k, stride=s)
                 assert expected.dtype == dtype
-                exp_dx = cnn_bwd[op](dout, x, k, s)
+                exp_dx = cnn_bwd[op](dout, x, k, stride=s)
                 tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
                 pairs = case.n * case.c
 
@@ -104,7 +104,7 @@ def run(quick: bool = False, repeats: Optional[int] = None, log=print) -> List[T
                 scales = {"loops": pairs / (n_l * c_l)}
                 t = compare(
                     {
-                        "cnnlib": lambda: cnn_fwd[op](x, k, s),
+                        "cnnlib": lambda: cnn_fwd[op](x, k, stride=s),
                         "torch": t_fwd,
                         "loops": lambda: ref.loops_pool2d(x, k, s, op, n_l, c_l),
                     },
@@ -121,7 +121,7 @@ def run(quick: bool = False, repeats: Optional[int] = None, log=print) -> List[T
                 scales = {"loops": pairs / (n_l * c_l)}
                 t = compare(
                     {
-                        "cnnlib": lambda: cnn_bwd[op](dout, x, k, s),
+                        "cnnlib": lambda: cnn_bwd[op](dout, x, k, stride=s),
                         "torch": t_bwd,
                         "loops": lambda: ref.loops_pool2d_backward(dout, x, k, s, op, n_l, c_l),
                     },

@@ -22,6 +22,7 @@ from .im2col import col2im, im2col
 from .params import conv_params, dense_params, locally_connected_params
 from .pooling import avg_pool2d, avg_pool2d_backward, global_avg_pool2d, max_pool2d, max_pool2d_backward
 from .steps import WindowStep, window_step, window_steps
+from . import reference  # the textbook im2col versions (import after the fast ones: it uses _checks only)
 from . import data, layers, optim, train  # noqa: E402  (submodules: cnnlib.layers.Conv2d, ...)
 
 __version__ = "0.1.0"

@@ -8,6 +8,8 @@ the argument and the shapes involved.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 from typing import Any, Tuple, Union
 
@@ -53,13 +55,6 @@ def as_float_array(a: Any, name: str, ndim: int, where: str, layout: str = "") -
     elif arr.dtype not in (np.float32, np.float64):  # e.g. longdouble
         arr = arr.astype(np.float64)
     return arr
-
-
-def reject_nan(a: np.ndarray, name: str, where: str, why: str) -> None:
-    """Raise where NaN would make the result meaningless (e.g. the maximum of a window)."""
-    if a.dtype.kind == "f" and np.isnan(a).any():
-        count = int(np.isnan(a).sum())
-        raise ValueError(f"{where}: {name} contains {count} NaN value(s) (shape {a.shape}); {why}")
 
 
 def as_int(v: Any, name: str, where: str, minimum: int) -> int:
@@ -187,6 +182,135 @@ def geometry(
 def result_dtype(*arrays: np.ndarray) -> np.dtype:
     """float32 only when every operand is float32; float64 otherwise."""
     return np.result_type(*arrays)
+
+
+def axis_padding(padding: Any, kernel: int, stride: int, dilation: int, where: str) -> Tuple[int, int]:
+    """Normalise the padding of *one* axis to ``(before, after)``.
+
+    ``padding`` is an int (zeros on each side), a pair ``(before, after)`` (a
+    tuple, list or 1-D array: every pair means the same), or a mode name, read
+    as :func:`as_padding` reads it for that axis.
+    """
+    if isinstance(padding, str):
+        return as_padding(padding, (kernel, kernel), (stride, stride), (dilation, dilation), where)[:2]
+    if isinstance(padding, np.ndarray) and padding.ndim == 0:
+        padding = padding.item()
+    if isinstance(padding, (tuple, list, np.ndarray)):
+        if np.ndim(padding) != 1 or len(padding) != 2:
+            raise ValueError(
+                f"{where}: padding must be an int, a pair (before, after) or one of {PADDING_MODES}, "
+                f"got {padding!r}"
+            )
+        return (as_int(padding[0], "padding[0]", where, 0), as_int(padding[1], "padding[1]", where, 0))
+    p = as_int(padding, "padding", where, 0)
+    return (p, p)
+
+
+def check_axis_fits(n: int, k: int, before: int, after: int, d: int, where: str) -> None:
+    """One axis: the dilated kernel must fit inside the padded input."""
+    span = d * (k - 1) + 1
+    if span > n + before + after:
+        raise ValueError(
+            f"{where}: kernel={k} (covering {span} with dilation={d}) is larger than the padded input "
+            f"{n + before + after} (n={n}, padding (before, after)=({before}, {after}))"
+        )
+
+
+def keyword_only(fn):
+    """Refuse positional stride/padding/dilation (and whatever follows ``*`` in ``fn``) with a clear TypeError.
+
+    Python would raise too, but only "takes 3 positional arguments but 4 were
+    given"; this names the function and says which arguments are keyword-only.
+    ``conv2d(x, w, None, 2)`` and ``correlate2d(x, k, 2)`` would otherwise read
+    as different things.
+    """
+    params = inspect.signature(fn).parameters.values()
+    positional = [p.name for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    keyword = [p.name for p in params if p.kind is p.KEYWORD_ONLY]
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if len(args) > len(positional):
+            extra = ", ".join(repr(a) for a in args[len(positional):])
+            raise TypeError(
+                f"{fn.__name__}: {', '.join(keyword)} must be passed by keyword, e.g. "
+                f"{fn.__name__}(..., {keyword[0]}=...); got {len(args)} positional arguments "
+                f"({', '.join(positional)} and then {extra})"
+            )
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def check_channels(x: np.ndarray, w: np.ndarray, where: str) -> None:
+    """x is (N, C, H, W) and w is (F, C, KH, KW): the C must agree."""
+    if x.shape[1] != w.shape[1]:
+        raise ValueError(
+            f"{where}: channel mismatch: x has C={x.shape[1]} channels (x.shape={x.shape}) "
+            f"but w expects C={w.shape[1]} (w.shape={w.shape}, laid out (F, C, KH, KW))"
+        )
+
+
+def as_bias(b: Any, w: np.ndarray, where: str) -> np.ndarray:
+    """One bias per filter, shape (F,)."""
+    b = as_float_array(b, "b", 1, where, "(F,)")
+    if b.shape[0] != w.shape[0]:
+        raise ValueError(
+            f"{where}: b has {b.shape[0]} entries (b.shape={b.shape}) but w has "
+            f"F={w.shape[0]} filters (w.shape={w.shape})"
+        )
+    return b
+
+
+def check_dout(dout: Any, expected: Tuple[int, ...], where: str, forward: str) -> np.ndarray:
+    """The gradient of a forward pass's output must have that output's shape.
+
+    ``forward`` says what produced that shape, e.g. ``"conv2d(x of shape ..., w of shape ...)"``.
+    """
+    dout = as_float_array(dout, "dout", 4, where, "(N, C, OH, OW)")
+    if dout.shape != tuple(expected):
+        raise ValueError(f"{where}: dout has shape {dout.shape} but {forward} returns {tuple(expected)}")
+    return dout
+
+
+def check_pool_padding(pad: Tuple[int, int, int, int], k: Tuple[int, int], where: str) -> None:
+    """Pooling padding of at most half the window per side (as PyTorch): no window sees only padding."""
+    if pad[0] > k[0] // 2 or pad[1] > k[0] // 2 or pad[2] > k[1] // 2 or pad[3] > k[1] // 2:
+        raise ValueError(
+            f"{where}: padding (top, bottom, left, right)={pad} must be at most half of "
+            f"kernel_size={k} on each side, or some windows would see only padding"
+        )
+
+
+def as_shape(v: Any, names: str, where: str, arg: str) -> Tuple[int, ...]:
+    """A tuple of positive ints, one per letter-name in ``names`` (e.g. ``"N, C, H, W"``)."""
+    parts = [n.strip() for n in names.split(",")]
+    if not isinstance(v, (tuple, list)) or len(v) != len(parts):
+        raise ValueError(f"{where}: {arg} must be a tuple ({names}), got {v!r}")
+    return tuple(as_int(item, f"{arg}[{i}]", where, 1) for i, item in enumerate(v))
+
+
+def check_cols(cols: np.ndarray, expected: Tuple[int, int], where: str, detail: str) -> None:
+    """col2im's matrix must have im2col's shape for that geometry."""
+    if cols.shape != tuple(expected):
+        raise ValueError(
+            f"{where}: cols has shape {cols.shape} but {detail} needs {tuple(expected)} (N*OH*OW, C*KH*KW)"
+        )
+
+
+def check_choice(value: Any, name: str, choices: Tuple[str, ...], where: str) -> str:
+    if value not in choices:
+        raise ValueError(f"{where}: {name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def check_position(i: Any, j: Any, out_hw: Tuple[int, int], where: str) -> Tuple[int, int]:
+    """An output position (i, j) inside an (OH, OW) output."""
+    i = as_int(i, "i", where, 0)
+    j = as_int(j, "j", where, 0)
+    if i >= out_hw[0] or j >= out_hw[1]:
+        raise ValueError(f"{where}: position (i, j)=({i}, {j}) is outside the {out_hw[0]}x{out_hw[1]} output")
+    return i, j
 
 
 # --- layers, optimisers, data and training (cnnlib.layers, .optim, .data, .train) ----------

@@ -4,12 +4,18 @@ Why bother: a new NumPy array of a few megabytes gets fresh pages from the
 operating system, and the first write to each 4 KiB page traps into the kernel
 (a *page fault*), which clears the page before handing it over. The C library
 gives large freed blocks straight back to the system, so a temporary that is
-allocated in every call faults in every call. On the book's machine that was
-most of the time of a ``conv2d`` call: about 2,400 faults, 5 ms of 8 ms (see
-``benchmarks/README.md``).
+allocated in every call faults in every call. How much that costs depends on
+the machine and its load; ``make bench`` measures it side by side (table
+``variants_conv``, column ``no scratch``). On the book's shared 2-core machine
+it paid mostly in the backward pass, where the largest temporaries are made:
+wide-14x14 float64 31.9 ms with scratch vs 154 ms without, AlexNet conv1
+float32 1.9 s vs 3.2 s; in the forward pass 1.0-1.8x (mnist-conv2 float32
+13.9 vs 21.6 ms under load), with two rows (AlexNet and wide-14x14 in float64)
+faster without it. Pooling does not use it: there it measured the same with
+and without, within the noise.
 
-So the temporaries of conv2d and pooling (padded images, im2col columns,
-gradient columns, masks) come from here. Each named *slot* keeps its memory,
+So the temporaries of conv2d (padded images, im2col columns, gradient
+columns) come from here. Each named *slot* keeps its memory,
 and the next request for that slot writes over the same pages, already
 mapped. The memory kept is bounded: a request larger than ``KEEP_BYTES`` gets
 a plain new array, which is not kept, and :func:`release` lets go of it all.

@@ -17,12 +17,11 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
+from ._format import json_number as _num
 from .steps import MODES, WindowStep, window_steps
 
-
-def _num(v: float):
-    v = float(v)
-    return int(v) if v.is_integer() else round(v, 6)
+# What the kernel panel is captioned with, by mode (not by its position in the list).
+KERNEL_CAPTIONS = {"cross-correlation": "kernel, as is", "convolution": "kernel, flipped"}
 
 
 def _grid(a) -> List[list]:
@@ -48,7 +47,14 @@ def sliding_window_data(x, k, modes: Sequence[str] = MODES) -> Dict:
     for mode in modes:
         steps = window_steps(x, k, mode)
         data["input"] = _grid(steps[0].input)
-        data["modes"].append({"name": mode, "output": _grid(steps[0].output), "frames": [_frame(s) for s in steps]})
+        data["modes"].append(
+            {
+                "name": mode,
+                "kernel_caption": KERNEL_CAPTIONS[mode],
+                "output": _grid(steps[0].output),
+                "frames": [_frame(s) for s in steps],
+            }
+        )
     return data
 
 
@@ -110,7 +116,7 @@ _JS = """
     root.querySelector(".cnn-slot-kernel").innerHTML = table(f.applied, "cnn-kernel");
     root.querySelector(".cnn-slot-products").innerHTML = table(f.products, "cnn-products");
     root.querySelector(".cnn-slot-output").innerHTML = table(m.output, "cnn-output", [[f.i], [f.j]], pos);
-    root.querySelector(".cnn-kernel-caption").textContent = mode === 0 ? "kernel, as is" : "kernel, flipped";
+    root.querySelector(".cnn-kernel-caption").textContent = m.kernel_caption;
     root.querySelector(".cnn-equation").textContent = m.name + ": output[" + f.i + ", " + f.j + "] = " + f.equation;
     root.querySelector(".cnn-counter").textContent = "position " + (pos + 1) + " of " + m.frames.length;
   }
@@ -162,7 +168,7 @@ class SlidingWindowAnimation:
             f'<figure><div class="cnn-slot-input">{_table(self.data["input"], "cnn-input", (f["rows"], f["cols"]))}</div>'
             "<figcaption>input</figcaption></figure>"
             f'<figure><div class="cnn-slot-kernel">{_table(f["applied"], "cnn-kernel")}</div>'
-            '<figcaption class="cnn-kernel-caption">kernel, as is</figcaption></figure>'
+            f'<figcaption class="cnn-kernel-caption">{html.escape(first_mode["kernel_caption"])}</figcaption></figure>'
             f'<figure><div class="cnn-slot-products">{_table(f["products"], "cnn-products")}</div>'
             "<figcaption>products</figcaption></figure>"
             f'<figure><div class="cnn-slot-output">{_table(first_mode["output"], "cnn-output", ([f["i"]], [f["j"]]), 0)}</div>'

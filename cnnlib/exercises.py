@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._format import number
 from .conv import correlate2d
 
 
@@ -49,8 +50,8 @@ def check_correlate2d(fn, verbose: bool = True) -> bool:
 
 def _show(a: np.ndarray) -> str:
     if a.size > 9:
-        return f"an array of shape {a.shape} (first row {np.round(a[0], 3).tolist()})"
-    return str([[int(v) if float(v).is_integer() else round(float(v), 3) for v in row] for row in a]).replace("'", "")
+        return f"an array of shape {a.shape} (first row [{', '.join(number(v) for v in a[0])}])"
+    return "[" + ", ".join("[" + ", ".join(number(v) for v in row) + "]" for row in a) + "]"
 
 
 def _report(verbose: bool, ok: bool, line: str) -> bool:

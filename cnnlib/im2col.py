@@ -20,7 +20,7 @@ from typing import Optional, Tuple
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ._checks import as_float_array, as_int, geometry
+from ._checks import as_float_array, as_int, as_shape, check_cols, geometry, keyword_only
 from ._scratch import scratch
 
 Pad4 = Tuple[int, int, int, int]
@@ -147,7 +147,8 @@ def fold(
     return xp[:, :, top : top + h, left : left + w]
 
 
-def im2col(x, kh: int, kw: int, stride=1, padding=0, dilation=1) -> np.ndarray:
+@keyword_only
+def im2col(x, kh: int, kw: int, *, stride=1, padding=0, dilation=1) -> np.ndarray:
     """Lay every receptive field of ``x`` out as one row of a matrix.
 
     Parameters
@@ -156,16 +157,18 @@ def im2col(x, kh: int, kw: int, stride=1, padding=0, dilation=1) -> np.ndarray:
         A batch of images. Integers and booleans are promoted to float64.
     kh, kw : int
         Kernel height and width.
-    stride, padding, dilation : int or (int, int)
+    stride, padding, dilation : int or (int, int), keyword-only
         As in :func:`cnnlib.conv2d`; ``padding`` is per side and may also be
-        ``'valid'``, ``'same'`` or ``'full'``.
+        ``(top, bottom, left, right)``, ``'valid'``, ``'same'`` or ``'full'``.
 
     Returns
     -------
     cols : ndarray, shape (N*OH*OW, C*KH*KW)
-        Row ``n*OH*OW + i*OW + j`` holds the patch seen by output position
-        (i, j) of image n, flattened channel-major (C, KH, KW), so that
-        ``cols @ w.reshape(F, -1).T`` is the convolution with filters ``w``.
+        A new, writeable array that owns its data. Row ``n*OH*OW + i*OW + j``
+        holds the patch seen by output position (i, j) of image n, flattened
+        channel-major (C, KH, KW), so that ``cols @ w.reshape(F, -1).T`` is
+        the convolution with filters ``w``. :func:`cnnlib.reference.im2col`
+        is the same copy written as a loop over the kernel taps.
 
     Examples
     --------
@@ -185,13 +188,16 @@ def im2col(x, kh: int, kw: int, stride=1, padding=0, dilation=1) -> np.ndarray:
     n, c, oh, ow, kh, kw = win.shape
     # One copy: the transpose puts the channel next to the kernel axes so each
     # row holds one receptive field, channel-major like w.reshape(F, -1).
-    # (When the windows do not overlap that reshape may be a view of x itself;
-    # copy then, so the caller always gets a new, writable array.)
-    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
-    return cols.copy() if np.shares_memory(cols, x) else cols
+    # Copy into a new array even where a reshape could have been a view (a 1x1
+    # kernel: a view of x, or of the read-only padded copy), so the caller
+    # always gets a new, writeable array that owns its data.
+    cols = np.empty((n * oh * ow, c * kh * kw), dtype=win.dtype)
+    np.copyto(cols.reshape(n, oh, ow, c, kh, kw), win.transpose(0, 2, 3, 1, 4, 5))
+    return cols
 
 
-def col2im(cols, x_shape, kh: int, kw: int, stride=1, padding=0, dilation=1) -> np.ndarray:
+@keyword_only
+def col2im(cols, x_shape, kh: int, kw: int, *, stride=1, padding=0, dilation=1) -> np.ndarray:
     """The adjoint of :func:`im2col`: add every row back where it was read from.
 
     Where windows overlap, their values are **summed**; ``col2im`` therefore
@@ -222,17 +228,11 @@ def col2im(cols, x_shape, kh: int, kw: int, stride=1, padding=0, dilation=1) -> 
     """
     where = "col2im"
     cols = as_float_array(cols, "cols", 2, where, "(N*OH*OW, C*KH*KW)")
-    if not isinstance(x_shape, (tuple, list)) or len(x_shape) != 4:
-        raise ValueError(f"{where}: x_shape must be a tuple (N, C, H, W), got {x_shape!r}")
-    n, c, h, w = (as_int(v, f"x_shape[{i}]", where, 1) for i, v in enumerate(x_shape))
+    n, c, h, w = as_shape(x_shape, "N, C, H, W", where, "x_shape")
     kernel = (as_int(kh, "kh", where, 1), as_int(kw, "kw", where, 1))
     s, pad, d, (oh, ow) = geometry((h, w), kernel, stride, padding, dilation, where, shapes=f"x_shape={(n, c, h, w)}")
     expected = (n * oh * ow, c * kernel[0] * kernel[1])
-    if cols.shape != expected:
-        raise ValueError(
-            f"{where}: cols has shape {cols.shape} but x_shape={(n, c, h, w)} with a "
-            f"{kernel[0]}x{kernel[1]} kernel needs {expected} (N*OH*OW, C*KH*KW)"
-        )
+    check_cols(cols, expected, where, f"x_shape={(n, c, h, w)} with a {kernel[0]}x{kernel[1]} kernel")
     # Row n*OH*OW + i*OW + j, column (c, p, q) -> patches[n, c, p, q, i, j] (a view, no copy).
     patches = cols.reshape(n, oh, ow, c, kernel[0], kernel[1]).transpose(0, 3, 4, 5, 1, 2)
     return fold(patches, (n, c, h, w), kernel, s, pad, d)

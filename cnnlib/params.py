@@ -6,7 +6,7 @@ overflow.
 
 from __future__ import annotations
 
-from ._checks import as_int, as_pair, geometry
+from ._checks import as_int, as_pair, as_shape, geometry, keyword_only
 
 
 def conv_params(in_channels: int, out_channels: int, kernel_size, bias: bool = True) -> int:
@@ -41,7 +41,8 @@ def dense_params(n_in: int, n_out: int, bias: bool = True) -> int:
     return o * (i + int(bool(bias)))
 
 
-def locally_connected_params(in_shape, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True) -> int:
+@keyword_only
+def locally_connected_params(in_shape, out_channels: int, kernel_size, *, stride=1, padding=0, bias: bool = True) -> int:
     """Parameters of the same layer *without* weight sharing.
 
     Every output neuron keeps its own filter and bias:
@@ -51,7 +52,9 @@ def locally_connected_params(in_shape, out_channels: int, kernel_size, stride=1,
     ----------
     in_shape : (C, H, W)
     out_channels : int
-    kernel_size, stride, padding : int or (int, int)
+    kernel_size : int or (int, int)
+    stride, padding, bias : keyword-only
+        As in :func:`cnnlib.conv2d`.
 
     Examples
     --------
@@ -59,9 +62,7 @@ def locally_connected_params(in_shape, out_channels: int, kernel_size, stride=1,
     105705600
     """
     where = "locally_connected_params"
-    if not isinstance(in_shape, (tuple, list)) or len(in_shape) != 3:
-        raise ValueError(f"{where}: in_shape must be (C, H, W), got {in_shape!r}")
-    c, h, w = (as_int(v, f"in_shape[{i}]", where, 1) for i, v in enumerate(in_shape))
+    c, h, w = as_shape(in_shape, "C, H, W", where, "in_shape")
     f = as_int(out_channels, "out_channels", where, 1)
     k = as_pair(kernel_size, "kernel_size", where, 1)
     _, _, _, (oh, ow) = geometry((h, w), k, stride, padding, 1, where, "in_shape", "kernel_size")

@@ -1,33 +1,37 @@
 """Pooling (풀링): max, average and global average, forward and backward.
 
 Pooling has no parameters and leaves the number of channels unchanged. By
-default the stride equals the window size (as in PyTorch), so every input value
-is read by exactly one window.
+default the stride equals the window size (as in PyTorch), so no two windows
+overlap and every input value is read by at most one window (by none when the
+windows do not tile the input exactly: the leftover rows and columns are
+floored away, as in PyTorch). The textbook version, im2col on every channel
+and a max or mean along each row, is :mod:`cnnlib.reference`.
 
-The book explains pooling as im2col on every channel, a reshape to one window
-per row, a max (or mean) along each row and the transpose back. cnnlib gets
-the same numbers without building that matrix: for each cell (p, q) of the
-window it takes a *view* of what that cell holds in every window at once
-(:func:`_cells`) and combines the KH*KW views with ``np.maximum`` or ``+``.
-With stride S those views would step S numbers at a time; splitting the input
-once into its S x S phases (:func:`_phases`) turns them into plain slices.
-Nothing is transposed, and the batch is handled a few images at a time, so
-that what is read stays in the CPU cache while every cell is visited
-(measured in ``benchmarks/``; the property tests check the results against
-loops).
+cnnlib gets the same numbers as that textbook version without building the
+im2col matrix: for each cell (p, q) of the window it takes a *view* of what
+that cell holds in every window at once (:func:`_window_cells`) and combines
+the KH*KW views with ``np.maximum`` or ``+``. The backward passes first split
+the padded input once into its S x S phases (:func:`_phases`), which turns
+each cell's view into a plain slice (:func:`_cells`), and add each window's
+gradient back cell by cell. The batch is handled a few images at a time
+(``PART_BYTES``), so that what is read stays in the CPU cache while every
+cell is visited. Each of these choices was measured against the code without
+it (``make bench``, table ``variants_pool``); the comments where they happen
+give the figures.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, as_pair, geometry, reject_nan
-from ._scratch import image_slices, scratch
+from ._checks import as_float_array, as_pair, check_dout, check_pool_padding, geometry, keyword_only
+from ._scratch import image_slices
 from .im2col import pad_nchw
 
-_NAN_MAX = "the maximum of a window that holds NaN is undefined, and so is where its gradient goes"
-
 # How many bytes of the input pooling works on at once (at least one image).
+# Parts pay only when the batch is larger than the CPU caches: at AlexNet pool1
+# (32 x 96 x 55 x 55) the whole batch in one part took 1.3-1.8x as long
+# (max float32 forward 42 ms vs 27.5 ms); the book's batches fit in one part.
 PART_BYTES = 4 * 2**20
 
 
@@ -37,15 +41,23 @@ def _setup(where, x, kernel_size, stride, padding):
     s, pad, d, out_hw = geometry(
         x.shape[2:], k, k if stride is None else stride, padding, 1, where, "x", "kernel_size", f"x.shape={x.shape}"
     )
-    if pad[0] > k[0] // 2 or pad[1] > k[0] // 2 or pad[2] > k[1] // 2 or pad[3] > k[1] // 2:
-        raise ValueError(
-            f"{where}: padding (top, bottom, left, right)={pad} must be at most half of "
-            f"kernel_size={k} on each side, or some windows would see only padding"
-        )
+    check_pool_padding(pad, k, where)
     return x, k, s, pad, out_hw
 
 
-def _phases(xp, s, slot):
+def _window_cells(xp, k, s, out_hw):
+    """Every cell (p, q) of the window, for all windows at once, as a strided view of ``xp``.
+
+    ``view[n, c, i, j] = xp[n, c, i*SH + p, j*SW + q]``: what cell (p, q) of
+    window (i, j) holds. The forward passes combine these KH*KW views.
+    """
+    (oh, ow), (sh, sw) = out_hw, s
+    for p in range(k[0]):
+        for q in range(k[1]):
+            yield xp[:, :, p : p + sh * (oh - 1) + 1 : sh, q : q + sw * (ow - 1) + 1 : sw]
+
+
+def _phases(xp, s):
     """Split the padded input into its SH*SW *phases*, each copied contiguous.
 
     Phase (a, b) is ``xp[:, :, a::SH, b::SW]``: every SH-th row from row a and
@@ -63,8 +75,7 @@ def _phases(xp, s, slot):
     for a in range(sh):
         for b in range(sw):
             view = xp[:, :, a::sh, b::sw]
-            phases[a, b] = scratch(f"{slot} phase {a},{b}", view.shape, xp.dtype)
-            np.copyto(phases[a, b], view)
+            phases[a, b] = np.ascontiguousarray(view)
     return phases
 
 
@@ -75,8 +86,7 @@ def _zero_phases(shape, s, dtype):
     for a in range(sh):
         for b in range(sw):
             rows, cols = len(range(a, shape[2], sh)), len(range(b, shape[3], sw))
-            phases[a, b] = scratch(f"gradient phase {a},{b}", shape[:2] + (rows, cols), dtype)
-            phases[a, b].fill(0)
+            phases[a, b] = np.zeros(shape[:2] + (rows, cols), dtype)
     return phases
 
 
@@ -109,50 +119,81 @@ def _parts(x):
     return image_slices(x.shape[0], x[0].nbytes, PART_BYTES)
 
 
+# The forward passes' cells, under a name of their own so that
+# benchmarks/variants_bench.py can put the phases back for its A/B.
+_forward_cells = _window_cells
+
+
 def _pool(x, k, s, pad, out_hw, combine, pad_value):
     """Combine the KH*KW cells of every window with ``combine`` (np.maximum or np.add)."""
     out = np.empty(x.shape[:2] + tuple(out_hw), dtype=x.dtype)
     for part in _parts(x):
-        xp = pad_nchw(x[part], pad, pad_value, slot="pad")
+        xp = pad_nchw(x[part], pad, pad_value)
         acc = out[part]
-        cells = _cells(_phases(xp, s, "x"), k, s, out_hw)
+        # Strided views, no phases: measured A/B in `make bench` (variants_pool),
+        # splitting the input into phases first made the forward passes 20-40 %
+        # slower at the book's sizes (mnist-pool1 max float32: 0.55 ms like
+        # this, 0.78 ms with phases) and gained nothing at AlexNet size.
+        cells = _forward_cells(xp, k, s, out_hw)
         np.copyto(acc, next(cells))                 # cell (0, 0) of every window ...
         for value in cells:                         # ... then each other cell in turn
             combine(acc, value, out=acc)
     return out
 
 
-def max_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
+@keyword_only
+def max_pool2d(x, kernel_size, *, stride=None, padding=0) -> np.ndarray:
     """Max pooling: the largest value of each window.
 
     Parameters
     ----------
     x : array_like, shape (N, C, H, W)
     kernel_size : int or (int, int)
-    stride : int or (int, int), optional
+    stride : int or (int, int), optional, keyword-only
         Defaults to ``kernel_size`` (non-overlapping windows).
-    padding : int or (int, int)
-        Per side, at most half the window; padded cells hold ``-inf`` so they
-        never win.
+    padding : int, (int, int), (top, bottom, left, right) or {'valid', 'same'}, keyword-only
+        Per side, as in :func:`cnnlib.conv2d`: an int for every side,
+        ``(ph, pw)``, or the four sides. ``'same'`` (stride 1 only) keeps the
+        size and puts an odd extra row/column at the bottom/right. At most
+        half the window on each side (as PyTorch), so that every window holds
+        at least one input value. Padded cells never win: the result is the
+        maximum of the window's *input* values.
 
     Returns
     -------
     ndarray, shape (N, C, OH, OW)
 
+    Notes
+    -----
+    NaN propagates, as in PyTorch: a window that holds a NaN (one or all of
+    its values) gives NaN, and :func:`max_pool2d_backward` sends its gradient
+    to that NaN. :func:`avg_pool2d` propagates NaN too. Checking costs
+    nothing extra: ``np.maximum`` returns NaN when either operand is NaN.
+
+    See Also
+    --------
+    cnnlib.reference.max_pool2d : the same as the textbook writes it (im2col
+        on each channel and a max along each row), which the tests compare
+        this one with.
+
     Examples
     --------
     >>> max_pool2d([[[[1, 2], [3, 4]]]], 2)
     array([[[[4.]]]])
+    >>> max_pool2d([[[[1, 2], [3, float("nan")]]]], 2)
+    array([[[[nan]]]])
     """
     x, k, s, pad, out_hw = _setup("max_pool2d", x, kernel_size, stride, padding)
-    reject_nan(x, "x", "max_pool2d", _NAN_MAX)
     return _pool(x, k, s, pad, out_hw, np.maximum, -np.inf)
 
 
-def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
+@keyword_only
+def avg_pool2d(x, kernel_size, *, stride=None, padding=0) -> np.ndarray:
     """Average pooling: the mean of each window (padded zeros count, as in PyTorch).
 
-    Parameters and Returns are as for :func:`max_pool2d`.
+    Parameters and Returns are as for :func:`max_pool2d`; a NaN in a window
+    makes its mean NaN. See :func:`cnnlib.reference.avg_pool2d` for the
+    textbook version.
 
     Examples
     --------
@@ -166,11 +207,24 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
 
 
 def _check_dout(where, dout, x, out_hw):
-    dout = as_float_array(dout, "dout", 4, where, "(N, C, OH, OW)")
-    expected = (x.shape[0], x.shape[1]) + tuple(out_hw)
-    if dout.shape != expected:
-        raise ValueError(f"{where}: dout has shape {dout.shape} but pooling x of shape {x.shape} gives {expected}")
-    return dout
+    return check_dout(dout, (x.shape[0], x.shape[1]) + tuple(out_hw), where, f"pooling x of shape {x.shape}")
+
+
+def _real_cells(hit, cell, k, s, pad, in_hw):
+    """Set ``hit`` False in the windows where ``cell`` (p, q) is a padded cell.
+
+    Window (i, j)'s cell (p, q) reads padded row ``i*SH + p``, which is an
+    input row only when ``top <= i*SH + p < top + H``: the windows where it is
+    not are a few rows (and columns) at the edges of the output grid.
+    """
+    (p, q), (sh, sw), (top, _, left, _), (h, w) = cell, s, pad, in_hw
+    oh, ow = hit.shape[2:]
+    i_lo, i_hi = max(0, -((p - top) // sh)), min(oh, (top + h - 1 - p) // sh + 1)
+    j_lo, j_hi = max(0, -((q - left) // sw)), min(ow, (left + w - 1 - q) // sw + 1)
+    hit[:, :, :i_lo] = False
+    hit[:, :, i_hi:] = False
+    hit[:, :, :, :j_lo] = False
+    hit[:, :, :, j_hi:] = False
 
 
 def _padded_shape(shape, pad):
@@ -185,17 +239,22 @@ def _put_back(grads, s, dx, part, pad):
         return
     top, _, left, _ = pad
     h, w = dx.shape[2:]
-    whole = scratch("gradient", _padded_shape(dx[part].shape, pad), dx.dtype)
+    whole = np.empty(_padded_shape(dx[part].shape, pad), dx.dtype)
     _interleave(grads, s, into=whole)
     dx[part] = whole[:, :, top : top + h, left : left + w]
 
 
-def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndarray:
+@keyword_only
+def max_pool2d_backward(dout, x, kernel_size, *, stride=None, padding=0) -> np.ndarray:
     """Gradient of :func:`max_pool2d`: each window's gradient goes to its maximum.
 
     Like ReLU, max pooling passes the gradient through unchanged where the
     value was kept and sends zero everywhere else. On ties the first maximum
-    (in row-major order inside the window) receives it.
+    (in row-major order inside the window) receives it; a padded cell never
+    does, even when the window's input values are all ``-inf``. A window that
+    holds NaN sends its gradient to its last NaN in row-major order, as
+    PyTorch's CPU kernel does (its forward value is NaN). Textbook version:
+    :func:`cnnlib.reference.max_pool2d_backward`.
 
     Parameters
     ----------
@@ -215,39 +274,58 @@ def max_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndar
     """
     where = "max_pool2d_backward"
     x, k, s, pad, out_hw = _setup(where, x, kernel_size, stride, padding)
-    reject_nan(x, "x", where, _NAN_MAX)
     dout = _check_dout(where, dout, x, out_hw)
     # d * hit is the quick way to keep d where hit is True and 0 elsewhere,
     # but inf * 0 is NaN: if dout holds inf or NaN, np.where does it exactly.
     finite = bool(np.isfinite(dout).all())
     dx = np.empty(x.shape, dtype=np.result_type(x, dout))
     for part in _parts(x):
-        x_phases = _phases(pad_nchw(x[part], pad, -np.inf, slot="pad"), s, "x")
+        # Phases pay here (variants_pool in `make bench`): every cell is visited
+        # twice or more, and with phases each visit reads neighbouring numbers;
+        # without them the backward passes took 1.2-1.5x as long at the book's
+        # sizes (mnist-pool1 max float32: 1.95 ms with phases, 2.85 ms without).
+        x_phases = _phases(pad_nchw(x[part], pad, -np.inf), s)
         grads = _zero_phases(_padded_shape(x[part].shape, pad), s, dx.dtype)
         d = dout[part]
-        best = scratch("best", d.shape, x.dtype)                   # each window's maximum
+        best = np.empty(d.shape, x.dtype)                          # each window's maximum
         cells = _cells(x_phases, k, s, out_hw)
         np.copyto(best, next(cells))
         for value in cells:
             np.maximum(best, value, out=best)
-        waiting = scratch("waiting", d.shape, bool)               # windows not yet served
-        waiting.fill(True)
-        hit = scratch("hit", d.shape, bool)
+        waiting = np.ones(d.shape, bool)                          # windows not yet served
+        hit = np.empty(d.shape, bool)
         # Visit the window's cells in reading order: the first cell holding the
         # maximum takes the window's whole gradient, later ties get nothing. One
         # pass per cell over whole arrays; where windows overlap, += adds up the
         # gradients that reach the same input value from different windows.
-        for value, grad in zip(_cells(x_phases, k, s, out_hw), _cells(grads, k, s, out_hw)):
+        cell_ids = [(p, q) for p in range(k[0]) for q in range(k[1])]
+        for cell, value, grad in zip(cell_ids, _cells(x_phases, k, s, out_hw), _cells(grads, k, s, out_hw)):
             np.equal(value, best, out=hit)
+            if any(pad):
+                _real_cells(hit, cell, k, s, pad, x.shape[2:])   # a padded -inf never wins
             hit &= waiting                                        # windows this cell wins
             grad += d * hit if finite else np.where(hit, d, 0)    # d where the cell wins, 0 elsewhere
             waiting ^= hit                                        # hit is inside waiting: this removes exactly the hits
+        # Windows still waiting have NaN as their maximum (NaN == NaN is False).
+        # One look at this output-sized mask; only then a pass for NaN, from the
+        # last cell back, so the last NaN wins (PyTorch's CPU rule).
+        if waiting.any():
+            pairs = list(zip(_cells(x_phases, k, s, out_hw), _cells(grads, k, s, out_hw)))
+            for value, grad in reversed(pairs):
+                np.isnan(value, out=hit)
+                hit &= waiting
+                grad += np.where(hit, d, 0)
+                waiting ^= hit
         _put_back(grads, s, dx, part, pad)
     return dx
 
 
-def avg_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndarray:
+@keyword_only
+def avg_pool2d_backward(dout, x, kernel_size, *, stride=None, padding=0) -> np.ndarray:
     """Gradient of :func:`avg_pool2d`: each window's gradient is shared equally.
+
+    Parameters are as for :func:`max_pool2d_backward`. Textbook version:
+    :func:`cnnlib.reference.avg_pool2d_backward`.
 
     Examples
     --------
@@ -262,7 +340,7 @@ def avg_pool2d_backward(dout, x, kernel_size, stride=None, padding=0) -> np.ndar
     for part in _parts(x):
         grads = _zero_phases(_padded_shape(x[part].shape, pad), s, dx.dtype)
         d = dout[part]
-        share = np.divide(d, k[0] * k[1], out=scratch("share", d.shape, dx.dtype))   # each cell's part
+        share = np.divide(d, k[0] * k[1], dtype=dx.dtype)           # each cell's part
         for grad in _cells(grads, k, s, out_hw):
             grad += share
         _put_back(grads, s, dx, part, pad)

@@ -12,7 +12,8 @@ from typing import List
 
 import numpy as np
 
-from ._checks import as_float_array, as_int, geometry
+from ._checks import as_float_array, check_choice, check_position, geometry
+from ._format import number
 from .conv import convolve2d, correlate2d
 
 MODES = ("cross-correlation", "convolution")
@@ -59,13 +60,40 @@ class WindowStep:
 
     def equation(self) -> str:
         """The sum written out, e.g. ``'1·1 + 2·1 + 4·0 + 5·2 = 13'``."""
-        terms = " + ".join(f"{_fmt(a)}·{_fmt(b)}" for a, b in zip(self.window.ravel(), self.applied.ravel()))
-        return f"{terms} = {_fmt(self.total)}"
+        terms = " + ".join(f"{number(a)}·{number(b)}" for a, b in zip(self.window.ravel(), self.applied.ravel()))
+        return f"{terms} = {number(self.total)}"
 
 
-def _fmt(v: float) -> str:
-    v = float(v)
-    return str(int(v)) if v.is_integer() else f"{v:g}"
+def _check(where, x, k, mode):
+    check_choice(mode, "mode", MODES, where)
+    x = as_float_array(x, "x", 2, where, "(H, W)")
+    k = as_float_array(k, "k", 2, where, "(KH, KW)")
+    _, _, _, out_hw = geometry(x.shape, k.shape, 1, 0, 1, where, "x", "k", f"x.shape={x.shape}, k.shape={k.shape}")
+    return x, k, out_hw
+
+
+def _output(x, k, mode):
+    return correlate2d(x, k) if mode == "cross-correlation" else convolve2d(x, k)
+
+
+def _step(x, k, i, j, mode, output) -> WindowStep:
+    """The step at (i, j), given the whole ``output`` (computed once by the caller)."""
+    kh, kw = k.shape
+    applied = k if mode == "cross-correlation" else k[::-1, ::-1]
+    window = x[i : i + kh, j : j + kw]
+    return WindowStep(
+        mode=mode,
+        i=i,
+        j=j,
+        rows=list(range(i, i + kh)),
+        cols=list(range(j, j + kw)),
+        window=window.copy(),
+        applied=applied.copy(),
+        products=window * applied,
+        total=float(output[i, j]),
+        output=output,
+        input=x.copy(),
+    )
 
 
 def window_step(x, k, i: int, j: int, mode: str = "cross-correlation") -> WindowStep:
@@ -80,49 +108,25 @@ def window_step(x, k, i: int, j: int, mode: str = "cross-correlation") -> Window
     '1·2 + 2·0 + 4·1 + 5·1 = 11'
     """
     where = "window_step"
-    if mode not in MODES:
-        raise ValueError(f"{where}: mode must be one of {MODES}, got {mode!r}")
-    x = as_float_array(x, "x", 2, where, "(H, W)")
-    k = as_float_array(k, "k", 2, where, "(KH, KW)")
-    _, _, _, (oh, ow) = geometry(x.shape, k.shape, 1, 0, 1, where, "x", "k", f"x.shape={x.shape}, k.shape={k.shape}")
-    i = as_int(i, "i", where, 0)
-    j = as_int(j, "j", where, 0)
-    if i >= oh or j >= ow:
-        raise ValueError(f"{where}: position (i, j)=({i}, {j}) is outside the {oh}x{ow} output")
-    kh, kw = k.shape
-    applied = k if mode == "cross-correlation" else k[::-1, ::-1]
-    window = x[i : i + kh, j : j + kw]
-    output = correlate2d(x, k) if mode == "cross-correlation" else convolve2d(x, k)
-    products = window * applied
-    return WindowStep(
-        mode=mode,
-        i=i,
-        j=j,
-        rows=list(range(i, i + kh)),
-        cols=list(range(j, j + kw)),
-        window=window.copy(),
-        applied=applied.copy(),
-        products=products,
-        total=float(output[i, j]),
-        output=output,
-        input=x.copy(),
-    )
+    x, k, out_hw = _check(where, x, k, mode)
+    i, j = check_position(i, j, out_hw, where)
+    return _step(x, k, i, j, mode, _output(x, k, mode))
 
 
 def window_steps(x, k, mode: str = "cross-correlation") -> List[WindowStep]:
     """Every position of the sliding window in reading order (row by row).
+
+    The whole output is computed once, by :func:`cnnlib.correlate2d` or
+    :func:`cnnlib.convolve2d`, and every step shares it.
 
     Examples
     --------
     >>> [s.total for s in window_steps([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 1], [0, 2]])]
     [13.0, 17.0, 25.0, 29.0]
     """
-    x = as_float_array(x, "x", 2, "window_steps", "(H, W)")
-    k = as_float_array(k, "k", 2, "window_steps", "(KH, KW)")
-    _, _, _, (oh, ow) = geometry(
-        x.shape, k.shape, 1, 0, 1, "window_steps", "x", "k", f"x.shape={x.shape}, k.shape={k.shape}"
-    )
-    return [window_step(x, k, i, j, mode) for i in range(oh) for j in range(ow)]
+    x, k, (oh, ow) = _check("window_steps", x, k, mode)
+    output = _output(x, k, mode)
+    return [_step(x, k, i, j, mode, output) for i in range(oh) for j in range(ow)]
 
 
 __all__ = ["WindowStep", "window_step", "window_steps", "MODES"]

@@ -12,16 +12,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from ._format import number
 from .steps import WindowStep
 
 HIGHLIGHT = "#d62728"
 
 
-def _fmt(v: float) -> str:
-    if not np.isfinite(v):
-        return ""
-    v = float(v)
-    return str(int(v)) if v.is_integer() else f"{v:.2g}"
+def _cell(v: float) -> str:
+    """A cell's text: the number as cnnlib writes it everywhere; NaN (not computed yet) blank."""
+    return "" if np.isnan(v) else number(v)
 
 
 def show_matrix(a, ax=None, title: Optional[str] = None, highlight=None, cmap: str = "Blues", vmin=None, vmax=None):
@@ -51,7 +50,8 @@ def show_matrix(a, ax=None, title: Optional[str] = None, highlight=None, cmap: s
     # A stretched colour range keeps every cell light enough for black digits.
     ax.imshow(np.where(np.isfinite(a), a, np.nan), cmap=cmap, vmin=lo - 0.15 * span, vmax=hi + 0.9 * span)
     for (r, c), v in np.ndenumerate(a):
-        ax.text(c, r, _fmt(v), ha="center", va="center", fontsize=12, color="black")
+        text = _cell(v)
+        ax.text(c, r, text, ha="center", va="center", fontsize=12 if len(text) <= 4 else 9, color="black")
     ax.set_xticks(np.arange(-0.5, a.shape[1], 1), minor=True)
     ax.set_yticks(np.arange(-0.5, a.shape[0], 1), minor=True)
     ax.grid(which="minor", color="white", linewidth=2)
@@ -93,7 +93,7 @@ def plot_window_step(step: WindowStep):
     kernel_title = "kernel (as is)" if step.mode == "cross-correlation" else "kernel, flipped"
     show_matrix(step.applied, axes[1], kernel_title, cmap="Oranges")
     show_matrix(step.products, axes[2], "products", cmap="Greens")
-    show_matrix(output, axes[3], f"output[{step.i}, {step.j}] = {_fmt(step.total)}", highlight=([step.i], [step.j]), cmap="Purples")
+    show_matrix(output, axes[3], f"output[{step.i}, {step.j}] = {number(step.total)}", highlight=([step.i], [step.j]), cmap="Purples")
     # The same cell size in every panel: each axis spans the largest grid, centred.
     rows = max(p.shape[0] for p in panels)
     cols = max(p.shape[1] for p in panels)

@@ -27,6 +27,31 @@ def pad4(padding):
     return (ph, ph, pw, pw)
 
 
+def named_pads(padding, kh, kw, dilation=1):
+    """(top, bottom, left, right) for any padding cnnlib takes, from the documented convention.
+
+    An int, an (ph, pw) pair or four sides are spelled out; 'valid' is none;
+    'full' pads the kernel's dilated span - 1 on every side; 'same' pads that
+    total, the odd extra row/column after (PyTorch; SciPy agrees).
+    """
+    if not isinstance(padding, str):
+        return pad4(padding)
+    dh, dw = pair(dilation)
+    th, tw = dh * (kh - 1), dw * (kw - 1)
+    return {
+        "valid": (0, 0, 0, 0),
+        "full": (th, th, tw, tw),
+        "same": (th // 2, th - th // 2, tw // 2, tw - tw // 2),
+    }[padding]
+
+
+def mode_pads(g):
+    """(top, bottom, left, right) for a drawn geometry (``_strategies.Geometry``)."""
+    if g.mode is None:
+        return g.pads
+    return named_pads(g.mode, g.kh, g.kw, (g.dh, g.dw))
+
+
 def out_len(n, k, before, after, s, d):
     """floor((n + before + after - d*(k-1) - 1) / s) + 1, written with math, not //."""
     import math

@@ -145,3 +145,15 @@ def test_train_section_runs_on_a_small_subset(tmp_path):
     parts = [row[0] for row in breakdown["rows"]]
     assert "conv forward" in parts and "conv backward" in parts and parts[-1] == "total"
     assert "### Training the book's CNN" in (tmp_path / "results.md").read_text()
+
+def test_variants_section_runs_and_checks_every_variant():
+    # Each switched-off optimisation is first checked to give cnnlib's numbers.
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "variants", "--no-write", "--repeats", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for title in ("conv2d: each optimisation switched off", "pooling: each optimisation switched off"):
+        assert title in proc.stdout
+    for header in ("reference ms", "no scratch ms", "no parts ms", "per part product ms", "no phases ms", "with phases ms"):
+        assert header in proc.stdout

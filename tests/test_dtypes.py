@@ -58,13 +58,30 @@ UINT8_IMAGE = (200 + np.arange(56) % 56).astype(np.uint8).reshape(7, 8)  # 200 .
 UINT8_KERNEL = np.full((3, 3), 255, dtype=np.uint8)
 
 
-def test_uint8_arithmetic_would_wrap():
-    # The point of the next tests: doing the sum in uint8 gives garbage.
-    window = UINT8_IMAGE[:3, :3]
-    wrapped = int((window * UINT8_KERNEL).sum(dtype=np.uint8))
-    exact = py_correlate(UINT8_IMAGE, UINT8_KERNEL)[0][0]
-    assert exact == 255 * (200 + 201 + 202 + 208 + 209 + 210 + 216 + 217 + 218)
-    assert wrapped != exact
+def _computing_in_the_input_dtype(monkeypatch):
+    """A broken cnnlib that skips the promotion of integers to float64 (arithmetic in uint8/int64)."""
+    import importlib
+
+    checks = importlib.import_module("cnnlib._checks")
+    real = checks.as_float_array
+
+    def no_promotion(a, name, ndim, where, layout=""):
+        arr = np.asarray(a)
+        real(arr, name, ndim, where, layout)        # the same checks ...
+        return arr                                  # ... but the integers stay integers
+
+    for mod in ("cnnlib.conv", "cnnlib._checks"):
+        monkeypatch.setattr(importlib.import_module(mod), "as_float_array", no_promotion)
+
+
+def test_uint8_exactness_check_catches_uint8_arithmetic(monkeypatch):
+    # The check of the next test, run against a cnnlib that computes in uint8:
+    # it must fail, or it would not test the promotion at all.
+    exact = as_exact_floats(py_correlate(UINT8_IMAGE, UINT8_KERNEL))
+    np.testing.assert_array_equal(correlate2d(UINT8_IMAGE, UINT8_KERNEL), exact)
+    _computing_in_the_input_dtype(monkeypatch)
+    broken = correlate2d(UINT8_IMAGE, UINT8_KERNEL)
+    assert not np.array_equal(broken, exact)
 
 
 def test_uint8_image_and_kernel_give_exact_results():
@@ -119,12 +136,21 @@ def test_int64_large_values_do_not_overflow():
     k = rng.integers(1, 10, size=(2, 2)).astype(np.int64) * 2**31
     exact = py_correlate(x, k)
     assert max(max(r) for r in exact) > np.iinfo(np.int64).max  # int64 arithmetic would overflow
-    with np.errstate(over="ignore"):
-        assert (x[:2, :2] * k).sum() != exact[0][0]  # ... and silently wrap
     got = correlate2d(x, k)
     np.testing.assert_array_equal(got, as_exact_floats(exact))
     got4 = conv2d(x[None, None], k[None, None])
     np.testing.assert_array_equal(got4[0, 0], as_exact_floats(exact))
+
+
+def test_int64_exactness_check_catches_int64_arithmetic(monkeypatch):
+    # The check above, against a cnnlib that computes in int64: it wraps, and the check sees it.
+    rng = np.random.default_rng(4)
+    x = rng.integers(1, 10, size=(4, 5)).astype(np.int64) * 2**31
+    k = rng.integers(1, 10, size=(2, 2)).astype(np.int64) * 2**31
+    _computing_in_the_input_dtype(monkeypatch)
+    with np.errstate(over="ignore"):
+        broken = correlate2d(x, k)
+    assert not np.array_equal(np.asarray(broken, dtype=object), np.array(py_correlate(x, k), dtype=object))
 
 
 def test_integer_backward_pass_is_exact():
@@ -155,7 +181,7 @@ F32, F64 = np.float32, np.float64
         (F32, F32, None, F32),
         (F32, F64, F32, F64),
         (F64, F32, F32, F64),
-        (F32, F32, F64, F64),
+        (F32, F32, F64, F32),  # the bias is cast to the dtype of x and w
         (np.float16, np.float16, None, F32),
         (np.uint8, F32, None, F64),
         (np.int32, np.int32, np.int32, F64),
@@ -219,6 +245,8 @@ CALLS = [
     pytest.param(conv2d_backward, (_x((2, 4, 3, 3), 3), _x((2, 3, 5, 5)), _x((4, 3, 3, 3), 1)), {}, id="conv2d_backward"),
     pytest.param(im2col, (_x((2, 3, 5, 5)), 3, 3), {"padding": 1}, id="im2col"),
     pytest.param(im2col, (_x((1, 1, 3, 3)), 1, 1), {}, id="im2col-1x1-kernel"),
+    pytest.param(im2col, (_x((1, 1, 3, 3)), 1, 1), {"padding": 1}, id="im2col-1x1-kernel-padded"),
+    pytest.param(im2col, (_x((2, 2, 3, 4)), 1, 1), {"padding": (1, 0, 0, 2), "stride": 2}, id="im2col-1x1-kernel-padded-strided"),
     pytest.param(im2col, (_x((1, 1, 3, 4)), 1, 4), {}, id="im2col-full-width-row-kernel"),
     pytest.param(im2col, (_x((2, 2, 3, 3)), 3, 3), {}, id="im2col-kernel-covers-input"),
     pytest.param(col2im, (_x((4, 4)), (1, 1, 3, 3), 2, 2), {}, id="col2im"),
@@ -254,3 +282,6 @@ def test_im2col_never_returns_a_view_of_its_input(g, n, c, seed):
     x = rng_for(seed).standard_normal((n, c, g.h, g.w))
     cols = im2col(x, g.kh, g.kw, stride=g.stride, padding=g.padding, dilation=g.dilation)
     assert not np.shares_memory(cols, x)
+    # a new array of its own that the caller may write into (a read-only view of
+    # the padded copy would pass the line above)
+    assert cols.flags.writeable and cols.flags.owndata

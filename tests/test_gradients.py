@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from _reference import ref_avg_pool2d, ref_max_pool2d, tap_conv2d
+from _reference import named_pads, ref_avg_pool2d, ref_max_pool2d, tap_conv2d
 from cnnlib import avg_pool2d_backward, conv2d_backward, max_pool2d_backward
 
 MAX_REL_ERR = 1e-6
@@ -66,16 +66,6 @@ CONV_SETTINGS = [
 ]
 
 
-def _pads(padding, kh, kw, dh, dw):
-    """Explicit (top, bottom, left, right) for the reference forward pass."""
-    if padding == "full":
-        return (dh * (kh - 1),) * 2 + (dw * (kw - 1),) * 2
-    if padding == "same":
-        th, tw = dh * (kh - 1), dw * (kw - 1)
-        return (th // 2, th - th // 2, tw // 2, tw - tw // 2)
-    return padding
-
-
 @pytest.mark.parametrize("xshape, wshape, stride, padding, dilation", CONV_SETTINGS)
 def test_conv2d_backward_matches_central_differences(xshape, wshape, stride, padding, dilation):
     rng = np.random.default_rng(sum(xshape) * 100 + sum(wshape))
@@ -84,8 +74,7 @@ def test_conv2d_backward_matches_central_differences(xshape, wshape, stride, pad
     x = rng.standard_normal(xshape)
     w = rng.standard_normal((f, c, kh, kw))
     b = rng.standard_normal(f)
-    dh, dw = (dilation, dilation) if isinstance(dilation, int) else dilation
-    pads = _pads(padding, kh, kw, dh, dw)
+    pads = named_pads(padding, kh, kw, dilation)
 
     def loss():
         return float(np.sum(tap_conv2d(x, w, b, stride, pads, dilation) * G))

@@ -7,21 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _reference import count_map, out_len, tap_conv2d
+from _reference import count_map, mode_pads, out_len, tap_conv2d
 from _strategies import geometries, rng_for, seeds
 from cnnlib import col2im, im2col
-
-
-def mode_pads(g):
-    """(top, bottom, left, right) for any drawn geometry (named modes per the docs)."""
-    if g.mode is None:
-        return g.pads
-    th, tw = g.span[0] - 1, g.span[1] - 1
-    return {
-        "valid": (0, 0, 0, 0),
-        "full": (th, th, tw, tw),
-        "same": (th // 2, th - th // 2, tw // 2, tw - tw // 2),
-    }[g.mode]
 
 
 def receptive_fields(x, g):

@@ -33,10 +33,10 @@ def _conv_results(x, w, b, dout, **kw):
 
 def _pool_results(x, dout, k, s, p):
     return (
-        cnnlib.max_pool2d(x, k, s, p),
-        cnnlib.avg_pool2d(x, k, s, p),
-        cnnlib.max_pool2d_backward(dout, x, k, s, p),
-        cnnlib.avg_pool2d_backward(dout, x, k, s, p),
+        cnnlib.max_pool2d(x, k, stride=s, padding=p),
+        cnnlib.avg_pool2d(x, k, stride=s, padding=p),
+        cnnlib.max_pool2d_backward(dout, x, k, stride=s, padding=p),
+        cnnlib.avg_pool2d_backward(dout, x, k, stride=s, padding=p),
     )
 
 
@@ -87,7 +87,7 @@ POOL_CASES = [
 def test_pooling_gives_identical_results_one_image_at_a_time(monkeypatch, xshape, k, s, p, dtype):
     rng = np.random.default_rng(1)
     x = rng.standard_normal(xshape).astype(dtype)
-    dout = rng.standard_normal(cnnlib.max_pool2d(x, k, s, p).shape).astype(dtype)
+    dout = rng.standard_normal(cnnlib.max_pool2d(x, k, stride=s, padding=p).shape).astype(dtype)
     monkeypatch.setattr(pooling, "PART_BYTES", 2**30)
     whole = _pool_results(x, dout, k, s, p)
     monkeypatch.setattr(pooling, "PART_BYTES", 1)
@@ -103,6 +103,7 @@ def test_results_never_share_memory_with_scratch():
     w = rng.standard_normal((4, 3, 3, 3))
     dout = rng.standard_normal((2, 4, 8, 8))
     first = _conv_results(x, w, None, dout, padding=1) + _pool_results(x, dout[:, :3, :4, :4], 2, 2, 0)
+    first += (cnnlib.im2col(x, 1, 1, padding=1),)
     kept = [a.copy() for a in first]
     slots = _scratch._local.slots.values()
     for a in first:

@@ -8,10 +8,12 @@ examples.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from _reference import out_len, ref_avg_pool2d, ref_max_pool2d
+from _parts import PARTS, part_size
 from _strategies import rng_for, seeds
 from cnnlib import avg_pool2d, avg_pool2d_backward, global_avg_pool2d, max_pool2d, max_pool2d_backward
 
@@ -41,57 +43,63 @@ def _out_shape(shape, stride, geom):
     return (n, c, out_len(h, kh, ph, ph, sh, 1), out_len(w, kw, pw, pw, sw, 1)), (sh, sw)
 
 
+@pytest.mark.parametrize("parts", PARTS)
 @given(case=pool_cases(), seed=seeds)
-def test_max_and_avg_pool_match_reference(case, seed):
-    shape, kernel, stride, padding, geom = case
-    x = rng_for(seed).standard_normal(shape)
-    out_shape, _ = _out_shape(shape, stride, geom)
-    got_max = max_pool2d(x, kernel, stride=stride, padding=padding)
-    got_avg = avg_pool2d(x, kernel, stride=stride, padding=padding)
-    assert got_max.shape == got_avg.shape == out_shape
-    np.testing.assert_array_equal(got_max, ref_max_pool2d(x, kernel, stride, padding))
-    np.testing.assert_allclose(got_avg, ref_avg_pool2d(x, kernel, stride, padding), rtol=1e-12, atol=1e-15)
+def test_max_and_avg_pool_match_reference(case, seed, parts):
+    with part_size(parts):
+        shape, kernel, stride, padding, geom = case
+        x = rng_for(seed).standard_normal(shape)
+        out_shape, _ = _out_shape(shape, stride, geom)
+        got_max = max_pool2d(x, kernel, stride=stride, padding=padding)
+        got_avg = avg_pool2d(x, kernel, stride=stride, padding=padding)
+        assert got_max.shape == got_avg.shape == out_shape
+        np.testing.assert_array_equal(got_max, ref_max_pool2d(x, kernel, stride, padding))
+        np.testing.assert_allclose(got_avg, ref_avg_pool2d(x, kernel, stride, padding), rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("parts", PARTS)
 @given(case=pool_cases(), seed=seeds)
-def test_avg_pool2d_backward_is_the_adjoint(case, seed):
-    # avg pooling is linear, so its backward pass is its transpose:
-    # <avg_pool(x), y> == <x, avg_pool_backward(y)>
-    shape, kernel, stride, padding, geom = case
-    rng = rng_for(seed)
-    x = rng.standard_normal(shape)
-    out_shape, _ = _out_shape(shape, stride, geom)
-    y = rng.standard_normal(out_shape)
-    back = avg_pool2d_backward(y, x, kernel, stride=stride, padding=padding)
-    assert back.shape == shape
-    lhs = float(np.sum(ref_avg_pool2d(x, kernel, stride, padding) * y))
-    rhs = float(np.sum(x * back))
-    assert abs(lhs - rhs) <= 1e-12 * (np.abs(x).sum() * np.abs(y).sum() + 1)
+def test_avg_pool2d_backward_is_the_adjoint(case, seed, parts):
+    with part_size(parts):
+        # avg pooling is linear, so its backward pass is its transpose:
+        # <avg_pool(x), y> == <x, avg_pool_backward(y)>
+        shape, kernel, stride, padding, geom = case
+        rng = rng_for(seed)
+        x = rng.standard_normal(shape)
+        out_shape, _ = _out_shape(shape, stride, geom)
+        y = rng.standard_normal(out_shape)
+        back = avg_pool2d_backward(y, x, kernel, stride=stride, padding=padding)
+        assert back.shape == shape
+        lhs = float(np.sum(ref_avg_pool2d(x, kernel, stride, padding) * y))
+        rhs = float(np.sum(x * back))
+        assert abs(lhs - rhs) <= 1e-12 * (np.abs(x).sum() * np.abs(y).sum() + 1)
 
 
+@pytest.mark.parametrize("parts", PARTS)
 @given(case=pool_cases(), seed=seeds)
-def test_max_pool2d_backward_routes_each_gradient_to_its_window_maximum(case, seed):
-    shape, kernel, stride, padding, geom = case
-    kh, kw, ph, pw = geom
-    rng = rng_for(seed)
-    x = rng.permutation(int(np.prod(shape))).reshape(shape).astype(float)  # distinct values: no ties
-    out_shape, (sh, sw) = _out_shape(shape, stride, geom)
-    dout = rng.standard_normal(out_shape)
-    expected = np.zeros(shape)
-    n_, c_, oh, ow = out_shape
-    for n in range(n_):
-        for c in range(c_):
-            for i in range(oh):
-                for j in range(ow):
-                    best, at = -np.inf, None
-                    for m in range(kh):
-                        for q in range(kw):
-                            r, col = i * sh + m - ph, j * sw + q - pw
-                            if 0 <= r < shape[2] and 0 <= col < shape[3] and x[n, c, r, col] > best:
-                                best, at = x[n, c, r, col], (r, col)
-                    expected[n, c, at[0], at[1]] += dout[n, c, i, j]
-    got = max_pool2d_backward(dout, x, kernel, stride=stride, padding=padding)
-    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+def test_max_pool2d_backward_routes_each_gradient_to_its_window_maximum(case, seed, parts):
+    with part_size(parts):
+        shape, kernel, stride, padding, geom = case
+        kh, kw, ph, pw = geom
+        rng = rng_for(seed)
+        x = rng.permutation(int(np.prod(shape))).reshape(shape).astype(float)  # distinct values: no ties
+        out_shape, (sh, sw) = _out_shape(shape, stride, geom)
+        dout = rng.standard_normal(out_shape)
+        expected = np.zeros(shape)
+        n_, c_, oh, ow = out_shape
+        for n in range(n_):
+            for c in range(c_):
+                for i in range(oh):
+                    for j in range(ow):
+                        best, at = -np.inf, None
+                        for m in range(kh):
+                            for q in range(kw):
+                                r, col = i * sh + m - ph, j * sw + q - pw
+                                if 0 <= r < shape[2] and 0 <= col < shape[3] and x[n, c, r, col] > best:
+                                    best, at = x[n, c, r, col], (r, col)
+                        expected[n, c, at[0], at[1]] += dout[n, c, i, j]
+        got = max_pool2d_backward(dout, x, kernel, stride=stride, padding=padding)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
 
 
 @given(n=st.integers(1, 3), c=st.integers(1, 3), h=st.integers(1, 6), w=st.integers(1, 6), seed=seeds)

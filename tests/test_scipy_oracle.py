@@ -16,7 +16,8 @@ import scipy.signal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _reference import dilate, naive_conv2d, out_len, scipy_conv2d, scipy_correlate
+from _reference import dilate, mode_pads, naive_conv2d, out_len, scipy_conv2d, scipy_correlate
+from _parts import PARTS, part_size
 from _strategies import geometries, rng_for, seeds
 from cnnlib import conv2d, convolve2d, correlate2d, output_size
 
@@ -29,22 +30,6 @@ EXPLICIT = ("int", "pair", "quad")
 def close(got, expected):
     assert got.shape == expected.shape, (got.shape, expected.shape)
     np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
-
-
-def mode_pads(g):
-    """(top, bottom, left, right) of a named mode, from the documented convention.
-
-    'full' pads the kernel's dilated span - 1 on every side; 'same' pads that
-    total, the odd extra row/column after (PyTorch; SciPy agrees, see (a)).
-    """
-    if g.mode is None:
-        return g.pads
-    th, tw = g.span[0] - 1, g.span[1] - 1
-    if g.mode == "valid":
-        return (0, 0, 0, 0)
-    if g.mode == "full":
-        return (th, th, tw, tw)
-    return (th // 2, th - th // 2, tw // 2, tw - tw // 2)
 
 
 def test_the_default_hypothesis_profile_runs_1000_deterministic_examples():
@@ -111,6 +96,7 @@ def test_convolve2d_explicit_geometry_matches_scipy(g, seed):
 # (c) the conv2d layer: per-channel SciPy correlations summed, plus bias -------
 
 
+@pytest.mark.parametrize("parts", PARTS)
 @given(
     g=geometries(max_k=3, max_extra=3),
     n=st.integers(1, 2),
@@ -119,19 +105,21 @@ def test_convolve2d_explicit_geometry_matches_scipy(g, seed):
     with_bias=st.booleans(),
     seed=seeds,
 )
-def test_conv2d_matches_scipy_channel_sum(g, n, c, f, with_bias, seed):
-    rng = rng_for(seed)
-    x = rng.standard_normal((n, c, g.h, g.w))
-    w = rng.standard_normal((f, c, g.kh, g.kw))
-    b = rng.standard_normal(f) if with_bias else None
-    got = conv2d(x, w, b, stride=g.stride, padding=g.padding, dilation=g.dilation)
-    expected = scipy_conv2d(x, w, b, (g.sh, g.sw), g.pads, (g.dh, g.dw), mode=g.mode)
-    close(got, expected)
+def test_conv2d_matches_scipy_channel_sum(g, n, c, f, with_bias, seed, parts):
+    with part_size(parts):
+        rng = rng_for(seed)
+        x = rng.standard_normal((n, c, g.h, g.w))
+        w = rng.standard_normal((f, c, g.kh, g.kw))
+        b = rng.standard_normal(f) if with_bias else None
+        got = conv2d(x, w, b, stride=g.stride, padding=g.padding, dilation=g.dilation)
+        expected = scipy_conv2d(x, w, b, (g.sh, g.sw), g.pads, (g.dh, g.dw), mode=g.mode)
+        close(got, expected)
 
 
 # (d) conv2d against the definition, one multiply-add at a time --------------
 
 
+@pytest.mark.parametrize("parts", PARTS)
 @given(
     g=geometries(max_k=3, max_extra=3),
     n=st.integers(1, 2),
@@ -140,14 +128,15 @@ def test_conv2d_matches_scipy_channel_sum(g, n, c, f, with_bias, seed):
     with_bias=st.booleans(),
     seed=seeds,
 )
-def test_conv2d_matches_naive_loops(g, n, c, f, with_bias, seed):
-    rng = rng_for(seed)
-    x = rng.standard_normal((n, c, g.h, g.w))
-    w = rng.standard_normal((f, c, g.kh, g.kw))
-    b = rng.standard_normal(f) if with_bias else None
-    got = conv2d(x, w, b, stride=g.stride, padding=g.padding, dilation=g.dilation)
-    expected = naive_conv2d(x, w, b, (g.sh, g.sw), mode_pads(g), (g.dh, g.dw))
-    close(got, expected)
+def test_conv2d_matches_naive_loops(g, n, c, f, with_bias, seed, parts):
+    with part_size(parts):
+        rng = rng_for(seed)
+        x = rng.standard_normal((n, c, g.h, g.w))
+        w = rng.standard_normal((f, c, g.kh, g.kw))
+        b = rng.standard_normal(f) if with_bias else None
+        got = conv2d(x, w, b, stride=g.stride, padding=g.padding, dilation=g.dilation)
+        expected = naive_conv2d(x, w, b, (g.sh, g.sw), mode_pads(g), (g.dh, g.dw))
+        close(got, expected)
 
 
 # (e) output_size, per axis, is the shape conv2d returns ----------------------
@@ -169,8 +158,13 @@ def test_output_size_matches_conv2d_shape(g, n, c, f):
     oh = output_size(g.h, g.kh, padding=_axis_padding(g, 0), stride=g.sh, dilation=g.dh)
     ow = output_size(g.w, g.kw, padding=_axis_padding(g, 1), stride=g.sw, dilation=g.dw)
     out = conv2d(np.zeros((n, c, g.h, g.w)), np.zeros((f, c, g.kh, g.kw)), stride=g.stride, padding=g.padding, dilation=g.dilation)
-    assert out.shape == (n, f, oh, ow)
-    # ... and both agree with the floor formula written out independently.
+    # Both agree with a count of the windows: the first row of a window steps
+    # by S from 0 while the dilated kernel still fits in the padded input
+    # (no formula shared with cnnlib) ...
     t, b, l, r = mode_pads(g)
+    counted = (len(range(0, g.h + t + b - g.span[0] + 1, g.sh)), len(range(0, g.w + l + r - g.span[1] + 1, g.sw)))
+    assert out.shape == (n, f) + counted
+    assert (oh, ow) == counted
+    # ... and with the floor formula written out independently.
     assert (oh, ow) == (out_len(g.h, g.kh, t, b, g.sh, g.dh), out_len(g.w, g.kw, l, r, g.sw, g.dw))
     assert oh >= 1 and ow >= 1

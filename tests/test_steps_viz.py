@@ -62,8 +62,18 @@ def test_window_steps_add_up_to_the_output(h, w, kh, kw, seed, mode):
         assert s.rows == list(range(s.i, s.i + kh)) and s.cols == list(range(s.j, s.j + kw))
         np.testing.assert_array_equal(s.window, x[s.i : s.i + kh, s.j : s.j + kw])
         np.testing.assert_array_equal(s.applied, k if mode == "cross-correlation" else k[::-1, ::-1])
-        np.testing.assert_array_equal(s.products, s.window * s.applied)
-        assert s.total == expected[s.i, s.j] == s.products.sum() == ours[s.i, s.j]
+        # The products from the definition, one by one: x under tap (m, q) times
+        # k[m, q] (cross-correlation) or k[KH-1-m, KW-1-q] (convolution).
+        by_hand = [
+            [
+                int(x[s.i + m, s.j + q]) * int(k[m, q] if mode == "cross-correlation" else k[kh - 1 - m, kw - 1 - q])
+                for q in range(kw)
+            ]
+            for m in range(kh)
+        ]
+        np.testing.assert_array_equal(s.products, by_hand)
+        # integer values: every sum is exact, so == is right
+        assert s.total == expected[s.i, s.j] == sum(map(sum, by_hand)) == ours[s.i, s.j]
         np.testing.assert_array_equal(s.output, expected)
         np.testing.assert_array_equal(s.input, x)
 
