@@ -119,17 +119,26 @@ class WindowLayout:
         (kh, kw), (dh, dw) = self.kernel_size, self.dilation
         return [(r0 + m * dh, c0 + q * dw) for m in range(kh) for q in range(kw)]
 
+    def unread_note(self) -> str:
+        """The sentence about rows/columns after the last window ('' when the windows reach the end)."""
+        if not self.fits:
+            return ""
+        ur, uc = self.unread
+        parts = [f"{n} {word if n == 1 else word + 's'} ({where})"
+                 for n, word, where in ((ur, "row", "at the bottom"), (uc, "column", "at the right")) if n]
+        if not parts:
+            return ""
+        verb = "is" if len(parts) == 1 and max(ur, uc) == 1 else "are"
+        return (f"The last window stops short of the end: {' and '.join(parts)} of the padded input {verb} "
+                "never read (the output size is floored).")
+
     def explanation(self) -> str:
         """One paragraph for a reader: the output size, or why there is none."""
         if not self.fits:
             return " ".join(self.reasons)
-        (oh, ow), (ur, uc) = self.output_shape, self.unread
-        text = f"{oh} × {ow} output: {oh * ow} window positions."
-        lost = [f"{n} {name}" for n, name in ((ur, "row" if ur == 1 else "rows"), (uc, "column" if uc == 1 else "columns")) if n]
-        if lost:
-            text += (f" The stride does not divide evenly: the last {' and the last '.join(lost)} of the padded input"
-                     " are never read (the output size is floored).")
-        return text
+        oh, ow = self.output_shape
+        note = self.unread_note()
+        return f"{oh} × {ow} output: {oh * ow} window positions." + (" " + note if note else "")
 
 
 def _formula(axis: int, n: int, k: int, before: int, after: int, s: int, d: int) -> str:
