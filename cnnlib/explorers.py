@@ -98,7 +98,8 @@ _OS_JS = r"""
     else if (st.mode === "full") pads = [span[0] - 1, span[0] - 1, span[1] - 1, span[1] - 1];
     else if (st.mode === "same") {
       if (s !== 1) reasons.push("'same' padding is defined for stride 1 only (as in PyTorch): with stride " + s +
-        " no amount of padding makes the output as large as the input, because the windows are " + s + " pixels apart.");
+        " the windows are " + s + " pixels apart, so an output as large as the input would need about " + (s - 1) +
+        " zero" + (s > 2 ? "s" : "") + " of padding per input pixel, and most windows would read only zeros.");
       else pads = split(span[0] - 1).concat(split(span[1] - 1));
     } else pads = [st.top, st.bottom, st.left, st.right];
     var lay = {fits: false, reasons: reasons, pads: pads, span: span, n: n, k: k, s: s, d: d};

@@ -202,10 +202,11 @@ def window_layout(in_shape, kernel_size, stride=1, padding=0, dilation=1) -> Win
         elif padding == "full":
             pads = (span[0] - 1, span[0] - 1, span[1] - 1, span[1] - 1)
         elif s is not None and s != (1, 1):
+            sv = s[0] if s[0] == s[1] else s
             reasons.append(
-                f"'same' padding is defined for stride 1 only (as in PyTorch): with stride {s[0] if s[0] == s[1] else s}"
-                " no amount of padding makes the output as large as the input, because the windows are "
-                f"{s[0] if s[0] == s[1] else s} pixels apart.")
+                f"'same' padding is defined for stride 1 only (as in PyTorch): with stride {sv} the windows are "
+                f"{sv} pixels apart, so an output as large as the input would need about {max(s) - 1} "
+                f"zero{'s' if max(s) > 2 else ''} of padding per input pixel, and most windows would read only zeros.")
         else:
             pads = _split(span[0] - 1) + _split(span[1] - 1)
     else:
