@@ -332,9 +332,10 @@ def test_plot_window_layout_draws_one_dot_per_window():
 
     for lay, n in ((window_layout((8, 4), 2, stride=2), 8), (window_layout(5, 3, padding=1, stride=2), 9)):
         ax = plot_window_layout(lay)
-        assert len(ax.collections[0].get_offsets()) == n == len(lay.positions)
+        dots = [c for c in ax.collections if c.get_gid() == "window-centres"]
+        assert len(dots) == 1 and len(dots[0].get_offsets()) == n == len(lay.positions)
         assert f"({n} windows)" in ax.get_xlabel()
     ax = plot_window_layout(window_layout(3, 3, padding=1, dilation=3))
-    assert ax.get_xlabel() == "does not fit" and not ax.collections
+    assert ax.get_xlabel() == "does not fit" and not [c for c in ax.collections if c.get_gid() == "window-centres"]
     ax = plot_coverage(np.array([[1, 0], [2, 4]]), title="t")
     assert [t.get_text() for t in ax.texts] == ["1", "0", "2", "4"] and ax.get_title() == "t"
