@@ -30,6 +30,7 @@ from cnnlib import (
     output_size,
     window_step,
 )
+from cnnlib import coverage, window_layout
 
 I33 = np.ones((3, 3))
 K22 = np.ones((2, 2))
@@ -147,6 +148,13 @@ CASES = [
     row(window_step, (I33, K22, 0, 0), {"mode": "flip"}, ValueError, ["mode", "'flip'"], "window_step-bad-mode"),
     row(window_step, (I33, K22, 2, 0), {}, ValueError, ["i", "2x2"], "window_step-position-outside"),
     row(window_step, (I33, K22, -1, 0), {}, ValueError, ["i"], "window_step-negative-position"),
+    # --- chapter 3: coverage; window_layout explains bad *values* in words, refuses bad *types*
+    row(coverage, ((3, 3), 4), {}, ValueError, ["kernel_size", "(4, 4)", "(3, 3)"], "coverage-kernel-larger-than-input"),
+    row(coverage, ((3, 3), 2), {"stride": 1.5}, TypeError, ["stride", "1.5"], "coverage-stride-float"),
+    row(coverage, ((0, 3), 2), {}, ValueError, ["in_shape"], "coverage-in_shape-0"),
+    row(coverage, ((5, 5), 3), {"padding": "same", "stride": 2}, ValueError, ["padding", "stride"], "coverage-same-with-stride-2"),
+    row(window_layout, ((5, 5), 3), {"stride": 1.5}, TypeError, ["stride", "1.5"], "window_layout-stride-float"),
+    row(window_layout, ("abc", 3), {}, TypeError, ["in_shape"], "window_layout-in_shape-string"),
 ]
 
 
