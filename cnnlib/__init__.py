@@ -18,6 +18,7 @@ and tqdm are imported only when a function that needs them runs.
 """
 
 from .conv import conv2d, conv2d_backward, convolve2d, correlate2d, output_size
+from .geometry import WindowLayout, coverage, window_layout
 from .im2col import col2im, im2col
 from .params import conv_params, dense_params, locally_connected_params
 from .pooling import avg_pool2d, avg_pool2d_backward, global_avg_pool2d, max_pool2d, max_pool2d_backward
@@ -35,6 +36,9 @@ __all__ = [
     "output_size",
     "im2col",
     "col2im",
+    "coverage",
+    "window_layout",
+    "WindowLayout",
     "conv_params",
     "dense_params",
     "locally_connected_params",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._format import number
-from .conv import correlate2d
+from .conv import correlate2d, output_size
 
 
 def _cases_correlate2d():
@@ -48,6 +48,54 @@ def check_correlate2d(fn, verbose: bool = True) -> bool:
     return _report(verbose, True, f"PASS: your function matches cnnlib.correlate2d on all {n} cases.")
 
 
+# (name, n, k, pad_before, pad_after, stride, dilation): each case tests one part of the formula.
+_OUTPUT_SIZE_CASES = (
+    ("stride 1, no padding: n - k + 1", 8, 2, 0, 0, 1, 1),
+    ("padding 1 on each side", 5, 3, 1, 1, 1, 1),
+    ("uneven padding (0 before, 1 after)", 5, 2, 0, 1, 1, 1),
+    ("stride 2 that divides evenly", 8, 2, 0, 0, 2, 1),
+    ("AlexNet conv1, 227 pixels", 227, 11, 0, 0, 4, 1),
+    ("stride 2 that does not divide evenly (cs231n's 10, 3, 2)", 10, 3, 0, 0, 2, 1),
+    ("stride 4 leaving 3/4 of a step (floor, not round)", 10, 3, 0, 0, 4, 1),
+    ("AlexNet with 224 pixels", 224, 11, 0, 0, 4, 1),
+    ("dilation 2", 7, 3, 0, 0, 1, 2),
+    ("dilation, padding and stride together", 9, 3, 2, 1, 2, 3),
+    ("a kernel exactly as large as the padded input", 3, 5, 1, 1, 1, 1),
+)
+
+
+def check_output_size(fn, verbose: bool = True) -> bool:
+    """Compare ``fn(n, k, pad_before, pad_after, stride, dilation)`` with :func:`cnnlib.output_size`.
+
+    The cases go from the simplest (``n - k + 1``) to dilation, uneven
+    padding and strides that do not divide evenly, where rounding instead of
+    flooring gives a wrong answer. The first case that fails is reported with
+    the expected value.
+
+    Examples
+    --------
+    >>> check_output_size(lambda n, k, pb, pa, s, d: (n + pb + pa - d * (k - 1) - 1) // s + 1)
+    PASS: your function matches cnnlib.output_size on all 11 cases.
+    True
+    >>> check_output_size(lambda n, k, pb, pa, s, d: round((n + pb + pa - d * (k - 1) - 1) / s) + 1)
+    FAIL on stride 2 that does not divide evenly (cs231n's 10, 3, 2): n=10, k=3, padding (0, 0), stride 2, dilation 1: expected 4, got 5.
+    False
+    """
+    for n_case, (name, n, k, pb, pa, s, d) in enumerate(_OUTPUT_SIZE_CASES, start=1):
+        expected = output_size(n, k, padding=(pb, pa), stride=s, dilation=d)
+        where = f"n={n}, k={k}, padding ({pb}, {pa}), stride {s}, dilation {d}"
+        try:
+            got = fn(n, k, pb, pa, s, d)
+        except Exception as exc:  # the reader's code, any error
+            return _report(verbose, False, f"FAIL on {name}: {where}: your function raised {type(exc).__name__}: {exc}")
+        if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, np.integer)):
+            return _report(verbose, False, f"FAIL on {name}: {where}: expected the integer {expected}, "
+                                           f"got {got!r} ({type(got).__name__}); an output size is a whole number")
+        if got != expected:
+            return _report(verbose, False, f"FAIL on {name}: {where}: expected {expected}, got {got}.")
+    return _report(verbose, True, f"PASS: your function matches cnnlib.output_size on all {n_case} cases.")
+
+
 def _show(a: np.ndarray) -> str:
     if a.size > 9:
         return f"an array of shape {a.shape} (first row [{', '.join(number(v) for v in a[0])}])"
@@ -60,4 +108,4 @@ def _report(verbose: bool, ok: bool, line: str) -> bool:
     return ok
 
 
-__all__ = ["check_correlate2d"]
+__all__ = ["check_correlate2d", "check_output_size"]

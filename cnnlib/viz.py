@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.collections import PatchCollection
 from matplotlib.patches import Rectangle
 
 from ._format import number
@@ -143,3 +145,120 @@ def show_images(
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
     fig.tight_layout()
     return fig
+
+
+# --- chapter 3: where the windows land ---------------------------------------------------
+
+PAD_COLOUR = "#d9d9d9"
+INPUT_COLOUR = "#eaf2fb"
+UNREAD_COLOUR = "#fbe3d6"
+WINDOW_COLOUR = "#d62728"
+CENTRE_COLOUR = "#1f4e9c"
+
+
+def _layout_title(lay) -> str:
+    h, w = lay.in_shape
+    kh, kw = lay.kernel_size
+    parts = [f"{h}×{w} input", f"{kh}×{kw} kernel"]
+    if isinstance(lay.padding, str):
+        parts.append(f"'{lay.padding}'")
+    elif lay.pads and any(lay.pads):
+        t, b, l, r = lay.pads
+        parts.append(f"padding {t}" if len(set(lay.pads)) == 1 else f"padding {lay.pads}")
+    if lay.stride != (1, 1):
+        parts.append(f"stride {lay.stride[0]}" if lay.stride[0] == lay.stride[1] else f"stride {lay.stride}")
+    if lay.dilation != (1, 1):
+        parts.append(f"dilation {lay.dilation[0]}" if lay.dilation[0] == lay.dilation[1] else f"dilation {lay.dilation}")
+    return ", ".join(parts)
+
+
+def plot_window_layout(lay, ax=None, highlight="last", title: Optional[str] = None, show_output: bool = True):
+    """Draw a :class:`cnnlib.WindowLayout`: the padded grid and every window position.
+
+    Grey cells are padding, blue cells the input, orange cells input pixels that
+    no window reads. Each window position is a dot at the window's centre (so
+    the dots form the output grid); one window (``highlight``: ``'first'``,
+    ``'last'``, an ``(i, j)`` pair or None) is outlined, with its taps shaded.
+    Settings that do not fit are drawn as the padded grid with the reason
+    underneath.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    h, w = lay.in_shape
+    t, b, l, r = lay.pads if lay.pads else (0, 0, 0, 0)
+    hp, wp = (h + t + b, w + l + r)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.42 * wp + 0.8, 0.42 * hp + 1.0))
+    read = np.zeros((hp, wp), dtype=bool)
+    if lay.fits:
+        oh, ow = lay.output_shape
+        for i in range(oh):
+            for j in range(ow):
+                for p, q in lay.taps(i, j):
+                    read[p, q] = True
+    # One image for all cells (faster than a patch per cell): padding, input, unread input.
+    inside = np.zeros((hp, wp), dtype=bool)
+    inside[t : t + h, l : l + w] = True
+    colours = np.empty((hp, wp, 3))
+    colours[:] = matplotlib.colors.to_rgb(PAD_COLOUR)
+    colours[inside] = matplotlib.colors.to_rgb(INPUT_COLOUR)
+    if lay.fits:
+        colours[inside & ~read] = matplotlib.colors.to_rgb(UNREAD_COLOUR)
+    ax.imshow(colours, extent=(0, wp, hp, 0), interpolation="nearest")
+    ax.hlines(np.arange(1, hp), 0, wp, colors="white", linewidth=1.2)
+    ax.vlines(np.arange(1, wp), 0, hp, colors="white", linewidth=1.2)
+    # the input's border
+    ax.add_patch(Rectangle((l, t), w, h, fill=False, edgecolor="#555555", linewidth=1.5))
+    if lay.fits:
+        oh, ow = lay.output_shape
+        sr, sc = lay.span
+        if highlight is not None:
+            i, j = {"first": (0, 0), "last": (oh - 1, ow - 1)}.get(highlight, highlight) if isinstance(highlight, str) else highlight
+            taps = [Rectangle((q + 0.12, p + 0.12), 0.76, 0.76) for p, q in lay.taps(i, j)]
+            ax.add_collection(PatchCollection(taps, facecolor=WINDOW_COLOUR, alpha=0.35, edgecolor="none"))
+            r0, c0 = lay.row_starts[i], lay.col_starts[j]
+            ax.add_patch(Rectangle((c0, r0), sc, sr, fill=False, edgecolor=WINDOW_COLOUR, linewidth=2.5, zorder=4))
+        centres_r = [r0 + sr / 2 for r0 in lay.row_starts]
+        centres_c = [c0 + sc / 2 for c0 in lay.col_starts]
+        rr, cc = np.meshgrid(centres_r, centres_c, indexing="ij")
+        ax.scatter(cc.ravel(), rr.ravel(), s=22, color=CENTRE_COLOUR, zorder=5, gid="window-centres")
+        caption = f"→ {oh} × {ow} output ({oh * ow} windows)"
+    else:
+        caption = "does not fit"
+    ax.set_xlim(-0.1, wp + 0.1)
+    ax.set_ylim(hp + 0.1, -0.1)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_visible(False)
+    ax.set_title(title if title is not None else _layout_title(lay), fontsize=10)
+    if show_output:
+        ax.set_xlabel(caption, fontsize=10)
+    return ax
+
+
+def plot_coverage(counts, ax=None, title: Optional[str] = None, vmax=None):
+    """Heat map of :func:`cnnlib.coverage`: how many windows read each pixel, with the counts written in.
+
+    Pixels that no window reads (count 0) are drawn in orange.
+    """
+    counts = np.asarray(counts)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.45 * counts.shape[1] + 1.2, 0.45 * counts.shape[0] + 0.8))
+    top = vmax if vmax is not None else max(int(counts.max()), 1)
+    cmap = plt.get_cmap("Blues").with_extremes(under=UNREAD_COLOUR)
+    ax.imshow(counts, cmap=cmap, vmin=0.5, vmax=top * 1.6)
+    for (p, q), v in np.ndenumerate(counts):
+        ax.text(q, p, str(int(v)), ha="center", va="center", fontsize=9, color="#b33c00" if v == 0 else "black")
+    ax.set_xticks(np.arange(-0.5, counts.shape[1], 1), minor=True)
+    ax.set_yticks(np.arange(-0.5, counts.shape[0], 1), minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.2)
+    ax.tick_params(which="both", bottom=False, left=False, labelbottom=False, labelleft=False)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax

@@ -10,9 +10,12 @@ figure at the default values and as a JavaScript animation
 from __future__ import annotations
 
 
+import html
+
 from ._checks import as_float_array, geometry
+from .geometry import window_layout
 from .steps import MODES, window_step
-from .viz import plot_window_step
+from .viz import plot_window_layout, plot_window_step
 
 
 def sliding_window_widget(x, k):
@@ -51,4 +54,66 @@ def sliding_window_widget(x, k):
     return widgets.VBox([widgets.HBox([i, j]), mode, out])
 
 
-__all__ = ["sliding_window_widget"]
+def layout_text(lay) -> str:
+    """What the explorer widget prints under its figure: both formulas filled in, then the
+    output size or the reason the settings do not fit (plain text, no traceback)."""
+    if not lay.fits:
+        return "Does not fit: " + lay.explanation()
+    return "\n".join(lay.formulas) + "\n" + lay.explanation()
+
+
+def padding_stride_widget(in_shape=(8, 4), kernel_size=2, stride=1, padding=0, dilation=1):
+    """Sliders for input size, kernel, padding (per side or a mode), stride and dilation.
+
+    Every change calls :func:`cnnlib.window_layout` and shows what it returns:
+    the padded grid with every window position (:func:`cnnlib.viz.plot_window_layout`),
+    the output-size formula with the numbers filled in, and the output size, or,
+    when the settings do not fit, the reason in words.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    h0, w0 = (in_shape, in_shape) if isinstance(in_shape, int) else in_shape
+    k0 = kernel_size if isinstance(kernel_size, int) else kernel_size[0]
+    style = {"description_width": "7em"}
+
+    def slider(desc, value, lo, hi):
+        return widgets.IntSlider(value=value, min=lo, max=hi, description=desc, style=style, continuous_update=False)
+
+    h, w = slider("input H", h0, 1, 12), slider("input W", w0, 1, 12)
+    kh = slider("kernel KH", k0, 1, 7)
+    kw = slider("kernel KW", k0 if isinstance(kernel_size, int) else kernel_size[1], 1, 7)
+    s, d = slider("stride S", stride, 1, 4), slider("dilation D", dilation, 1, 3)
+    mode = widgets.Dropdown(options=["per side", "valid", "same", "full"],
+                            value=padding if isinstance(padding, str) else "per side", description="padding", style=style)
+    p0 = 0 if isinstance(padding, str) else padding
+    sides = [slider(name, p0, 0, 4) for name in ("top", "bottom", "left", "right")]
+    text = widgets.HTML()
+    out = widgets.Output()
+
+    def redraw(*_):
+        for side in sides:
+            side.disabled = mode.value != "per side"
+        pad = tuple(x.value for x in sides) if mode.value == "per side" else mode.value
+        lay = window_layout((h.value, w.value), (kh.value, kw.value), stride=s.value, padding=pad, dilation=d.value)
+        text.value = f"<pre style='white-space: pre-wrap'>{html.escape(layout_text(lay))}</pre>"
+        with out:
+            out.clear_output(wait=True)
+            ax = plot_window_layout(lay)
+            plt.show()
+            plt.close(ax.figure)
+
+    for control in (h, w, kh, kw, s, d, mode, *sides):
+        control.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([
+        widgets.HBox([widgets.VBox([h, w, kh, kw]), widgets.VBox([s, d, mode]), widgets.VBox(sides)]),
+        text, out,
+    ])
+
+
+__all__ = ["sliding_window_widget", "padding_stride_widget", "layout_text"]

@@ -39,6 +39,12 @@ SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
 PROSE_NUMBERS: Dict[str, List[str]] = {
     # input [[1,2,3],[4,5,6],[7,8,9]] cross-correlated with [[1,1],[0,2]]
     "notebooks/02_convolution_vs_cross_correlation": ["13", "17", "25", "29"],
+    # AlexNet conv1 (227 and 224 pixels), the source notes' (8x4) input with a 2x2 filter
+    # (stride 1 and 2), and the output size of each configuration of the gallery
+    "notebooks/03_padding_stride_output_size": [
+        "55", "54.25", "7 × 3", "21", "4 × 2", "8",
+        "2 × 2", "6 × 6", "5 × 5", "7 × 7", "3 × 3",
+    ],
 }
 GLUED_NUMBERS = PROSE_NUMBERS  # the old name
 

@@ -30,6 +30,7 @@ from cnnlib import (
     output_size,
     window_step,
 )
+from cnnlib import coverage, window_layout
 
 I33 = np.ones((3, 3))
 K22 = np.ones((2, 2))
@@ -159,6 +160,14 @@ CASES = [
     row(avg_pool2d_backward, (np.ones((1, 1, 2, 2)), P4, 2, 2), {}, TypeError, ["stride", "keyword"], "avg_pool2d_backward-positional-stride"),
     row(output_size, (5, 3, 1), {}, TypeError, ["padding", "keyword"], "output_size-positional-padding"),
     row(locally_connected_params, ((3, 5, 5), 2, 3, 1), {}, TypeError, ["stride", "keyword"], "locally_connected_params-positional-stride"),
+
+    # --- chapter 3: coverage; window_layout explains bad *values* in words, refuses bad *types*
+    row(coverage, ((3, 3), 4), {}, ValueError, ["kernel_size", "(4, 4)", "(3, 3)"], "coverage-kernel-larger-than-input"),
+    row(coverage, ((3, 3), 2), {"stride": 1.5}, TypeError, ["stride", "1.5"], "coverage-stride-float"),
+    row(coverage, ((0, 3), 2), {}, ValueError, ["in_shape"], "coverage-in_shape-0"),
+    row(coverage, ((5, 5), 3), {"padding": "same", "stride": 2}, ValueError, ["padding", "stride"], "coverage-same-with-stride-2"),
+    row(window_layout, ((5, 5), 3), {"stride": 1.5}, TypeError, ["stride", "1.5"], "window_layout-stride-float"),
+    row(window_layout, ("abc", 3), {}, TypeError, ["in_shape"], "window_layout-in_shape-string"),
 ]
 
 

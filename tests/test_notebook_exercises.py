@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlib.exercises import check_correlate2d
+from cnnlib.exercises import check_correlate2d, check_output_size
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 CH02 = NOTEBOOKS / "02_convolution_vs_cross_correlation.ipynb"
+CH03 = NOTEBOOKS / "03_padding_stride_output_size.ipynb"
 
 
 def cells(path: Path):
@@ -78,6 +79,41 @@ def test_starter_runs_and_fails_the_check(capsys):
 def test_the_check_cell_calls_the_check_on_the_readers_function():
     calls = [source(c) for c in cells(CH02) if c["cell_type"] == "code" and "check_correlate2d(" in source(c)]
     assert any("check_correlate2d(my_correlate2d)" in c for c in calls)
+
+
+# --- chapter 3: the output-size formula ----------------------------------------------
+
+
+def test_ch03_solution_passes_the_check(capsys):
+    fn = run(solution_code(CH03), "solution")["my_output_size"]
+    assert check_output_size(fn) is True
+    assert capsys.readouterr().out.startswith("PASS")
+
+
+def test_ch03_starter_runs_and_fails_the_check_after_the_first_case(capsys):
+    fn = run(starter_code(CH03, "my_output_size"), "starter")["my_output_size"]
+    assert fn(8, 2, 0, 0, 1, 1) == 7          # n - k + 1: the first case passes
+    assert check_output_size(fn) is False
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL on padding 1 on each side"), out
+
+
+def test_ch03_check_rejects_rounding_and_float_answers(capsys):
+    def rounding(n, k, pb, pa, s, d):
+        return round((n + pb + pa - d * (k - 1) - 1) / s) + 1
+
+    def true_division(n, k, pb, pa, s, d):
+        return (n + pb + pa - d * (k - 1) - 1) / s + 1
+
+    assert check_output_size(rounding) is False
+    assert "expected 4, got 5" in capsys.readouterr().out
+    assert check_output_size(true_division) is False
+    assert "expected the integer 7" in capsys.readouterr().out
+
+
+def test_ch03_the_check_cell_calls_the_check_on_the_readers_function():
+    calls = [source(c) for c in cells(CH03) if c["cell_type"] == "code" and "check_output_size(" in source(c)]
+    assert any("check_output_size(my_output_size)" in c for c in calls)
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)

@@ -339,3 +339,143 @@ def test_network_guard_records_what_it_blocks(chromium, tmp_path):
     # ... and the static scan flags the same page.
     kinds = {kind for kind, _ in sh.external_resource_refs(GUARD_PAGE)}
     assert kinds == {"<link href>", "<script src>", "<img>/media src", "CSS @import", "CSS url()"}, kinds
+
+
+# ------------------------------------- chapter 3: the output-size explorer, in the page
+# The explorer (cnnlib.explorers.output_size_explorer) recomputes everything in
+# JavaScript. Here it is driven through its form fields on a grid of settings and
+# compared with cnnlib: the output size with output_size (and conv2d's rule for what
+# does not fit), the formulas and sentences with window_layout, the number of window
+# dots with the output size; and its drawing must change when the settings do.
+
+CH03 = "notebooks/03_padding_stride_output_size"
+
+# Runs in the page: set the fields of one explorer, fire "input" as a reader's typing
+# would, and read back what the page shows.
+JS_EXPLORE = """
+([root, settings]) => settings.map(st => {
+  for (const [name, value] of Object.entries(st)) {
+    const el = root.querySelector('[name="' + name + '"]');
+    el.value = String(value);
+    el.dispatchEvent(new Event('input', {bubbles: true}));
+  }
+  const out = root.querySelector('.cnn-x-out');
+  return {oh: out.dataset.oh, ow: out.dataset.ow, windows: +out.dataset.windows, text: out.textContent,
+          formula: root.querySelector('.cnn-x-formula').textContent,
+          reason: root.querySelector('.cnn-x-reason').textContent,
+          dots: root.querySelectorAll('svg circle.dot').length,
+          svg: root.querySelector('svg').innerHTML};
+})
+"""
+
+
+def _explorer_grid():
+    """>= 200 settings: fitting and not, every padding mode, uneven padding, strides that do not divide."""
+    import itertools
+
+    grid = []
+    for i, (h, w, kh, kw, s, d, mode) in enumerate(itertools.product(
+            (1, 4, 8, 13), (3, 10), (1, 2, 5), (3, 4), (1, 2, 3), (1, 2), ("per side", "valid", "same", "full"))):
+        pads = ((i % 3), (i * 7) % 4, (i * 5) % 3, (i * 3) % 5)   # varied per-side padding, deterministic
+        grid.append(dict(h=h, w=w, kh=kh, kw=kw, s=s, d=d, mode=mode,
+                         top=pads[0], bottom=pads[1], left=pads[2], right=pads[3]))
+    return grid[::2]
+
+
+def _expected(st):
+    from cnnlib import output_size, window_layout
+
+    padding = st["mode"] if st["mode"] != "per side" else (st["top"], st["bottom"], st["left"], st["right"])
+    try:
+        if st["mode"] == "per side":
+            oh = output_size(st["h"], st["kh"], padding=(st["top"], st["bottom"]), stride=st["s"], dilation=st["d"])
+            ow = output_size(st["w"], st["kw"], padding=(st["left"], st["right"]), stride=st["s"], dilation=st["d"])
+        else:
+            oh = output_size(st["h"], st["kh"], padding=st["mode"], stride=st["s"], dilation=st["d"])
+            ow = output_size(st["w"], st["kw"], padding=st["mode"], stride=st["s"], dilation=st["d"])
+        size = (oh, ow)
+    except ValueError:
+        size = None
+    lay = window_layout((st["h"], st["w"]), (st["kh"], st["kw"]), stride=st["s"], padding=padding, dilation=st["d"])
+    return size, lay
+
+
+@pytest.fixture(scope="module")
+def ch03_page(site):
+    page = sh.html_of(CH03, site)
+    if not page.is_file():
+        pytest.fail(f"{page.relative_to(sh.REPO)} was not built", pytrace=False)
+    return page
+
+
+def test_ch03_explorer_agrees_with_cnnlib_on_a_grid(ch03_page, chromium):
+    grid = _explorer_grid()
+    assert len(grid) >= 200
+    with sh.guarded_page(chromium, ch03_page.as_uri()) as (page, log):
+        roots = page.locator('.cnn-explorer[data-explorer="output-size"]')
+        assert roots.count() == 1, "chapter 3 should show one output-size explorer"
+        shown = page.evaluate(JS_EXPLORE, [roots.first.element_handle(), grid])
+        problems = log.problems()
+    assert not problems, "\n".join(problems)
+    mismatches, fitting, previous = [], 0, None
+    for st, got in zip(grid, shown):
+        size, lay = _expected(st)
+        assert (size is None) == (not lay.fits), (st, size, lay.reasons)   # cnnlib agrees with itself
+        if size is None:
+            ok = got["text"] == "does not fit" and got["oh"] == "" and got["dots"] == 0 and got["reason"] == " ".join(lay.reasons)
+        else:
+            fitting += 1
+            ok = ((int(got["oh"]), int(got["ow"])) == size and got["windows"] == got["dots"] == size[0] * size[1]
+                  and got["formula"] == "\n".join(lay.formulas) and got["reason"] == lay.unread_note())
+        if not ok:
+            mismatches.append(f"{st}: page {got['text']!r} {got['formula']!r} {got['reason']!r}; "
+                              f"cnnlib {size} {lay.formulas} {lay.explanation()!r}")
+        # The drawing follows the settings: a different layout is a different picture.
+        # (Settings that do not fit draw the input and its padding alone; without valid padding, none.)
+        key = (lay.in_shape, lay.pads or (0, 0, 0, 0)) + ((lay.positions, lay.span) if lay.fits else ())
+        if previous is not None and key != previous[0]:
+            assert got["svg"] != previous[1], f"the drawing did not change from {previous[2]} to {st}"
+        previous = (key, got["svg"], st)
+    assert not mismatches, f"{len(mismatches)} of {len(grid)} settings differ:\n" + "\n".join(mismatches[:10])
+    assert 60 <= fitting <= len(grid) - 20, f"the grid should mix fitting ({fitting}) and non-fitting settings"
+
+
+def test_ch03_explorer_responds_to_typing(ch03_page, chromium):
+    """Real key presses in the fields (not only set values): stride 1 -> 2 on the notes' 8x4 input."""
+    with sh.guarded_page(chromium, ch03_page.as_uri()) as (page, log):
+        root = page.locator('.cnn-explorer[data-explorer="output-size"]').first
+        out, svg = root.locator(".cnn-x-out"), root.locator("svg")
+        assert out.inner_text() == "output 7 × 3 = 21 window positions"
+        before = svg.inner_html()
+        root.locator('[name="s"]').fill("2")
+        assert out.inner_text() == "output 4 × 2 = 8 window positions"
+        assert svg.inner_html() != before and root.locator("svg circle.dot").count() == 8
+        outline = root.locator("svg rect.win").get_attribute("y")
+        root.locator('[name="win"]').fill("8")                       # outline the last window
+        assert root.locator("svg rect.win").get_attribute("y") != outline
+        assert root.locator(".cnn-x-win").inner_text() == "window 8 of 8 outlined"
+        root.locator('[name="mode"]').select_option("same")
+        assert out.inner_text() == "does not fit"
+        assert "stride 1 only" in root.locator(".cnn-x-reason").inner_text()
+        assert root.locator('[name="top"]').is_disabled()
+        problems = log.problems()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_ch03_explorer_fits_a_phone_and_follows_the_theme(ch03_page, chromium, theme):
+    """At 390 px the page does not scroll sideways because of the explorer; dark mode changes its colours."""
+    with sh.guarded_page(chromium, ch03_page.as_uri()) as (page, log):
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.evaluate(f"() => document.documentElement.setAttribute('data-theme', '{theme}')")
+        root = page.locator('.cnn-explorer[data-explorer="output-size"]').first
+        root.scroll_into_view_if_needed()
+        box = root.bounding_box()
+        colours = root.evaluate("el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]")
+        sh.SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        root.screenshot(path=str(sh.SCREENSHOT_DIR / f"ch03-explorer-390-{theme}.png"))
+        problems = log.problems()
+    assert not problems, "\n".join(problems)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 0.5, f"the explorer sticks out of a 390 px screen: {box}"
+    light = ("rgb(255, 255, 255)", "rgb(31, 35, 40)")
+    assert (tuple(colours) == light) == (theme == "light"), f"{theme} mode: colours {colours}"

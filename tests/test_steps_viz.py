@@ -300,3 +300,52 @@ def test_check_correlate2d_fails_a_wrong_function(fn, fragment, capsys):
     lines = out.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("FAIL"), out
     assert fragment in out, out
+
+
+# --- chapter 3: the padding/stride explorer widget and its figures -----------------------
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # plt.show() on the Agg backend
+def test_padding_stride_widget_shows_what_window_layout_returns(monkeypatch):
+    import ipywidgets
+
+    drawn = []
+
+    def fake_plot(lay):
+        drawn.append(lay)
+        return plt.figure().add_subplot()
+
+    monkeypatch.setattr(cnnlib.widgets, "plot_window_layout", fake_plot)
+    box = cnnlib.widgets.padding_stride_widget()
+    assert isinstance(box, ipywidgets.VBox)
+    (left, middle, sides), text = box.children[0].children, box.children[1]
+    h, w, kh, kw = left.children
+    s, d, mode = middle.children
+    assert drawn[-1].output_shape == (7, 3) and "OH = " in text.value and "7 × 3 output: 21" in text.value
+    s.value = 2
+    assert drawn[-1].output_shape == (4, 2) and "4 × 2 output: 8 window positions" in text.value
+    mode.value = "same"                       # 'same' with stride 2: explained, not raised
+    assert not drawn[-1].fits and "Does not fit" in text.value and "stride 1 only" in text.value
+    assert all(side.disabled for side in sides.children)
+    s.value = 1
+    assert drawn[-1].output_shape == (8, 4) and drawn[-1].pads == (0, 1, 0, 1)
+    mode.value = "per side"
+    sides.children[0].value = 3               # top
+    assert drawn[-1].pads == (3, 0, 0, 0) and drawn[-1].output_shape == (10, 3)
+    kh.value, d.value = 7, 3                  # spans 19 rows > 11
+    assert not drawn[-1].fits and "spans 19 rows" in text.value
+
+
+def test_plot_window_layout_draws_one_dot_per_window():
+    from cnnlib import window_layout
+    from cnnlib.viz import plot_coverage, plot_window_layout
+
+    for lay, n in ((window_layout((8, 4), 2, stride=2), 8), (window_layout(5, 3, padding=1, stride=2), 9)):
+        ax = plot_window_layout(lay)
+        dots = [c for c in ax.collections if c.get_gid() == "window-centres"]
+        assert len(dots) == 1 and len(dots[0].get_offsets()) == n == len(lay.positions)
+        assert f"({n} windows)" in ax.get_xlabel()
+    ax = plot_window_layout(window_layout(3, 3, padding=1, dilation=3))
+    assert ax.get_xlabel() == "does not fit" and not [c for c in ax.collections if c.get_gid() == "window-centres"]
+    ax = plot_coverage(np.array([[1, 0], [2, 4]]), title="t")
+    assert [t.get_text() for t in ax.texts] == ["1", "0", "2", "4"] and ax.get_title() == "t"
