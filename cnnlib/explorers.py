@@ -77,7 +77,7 @@ _OS_JS = r"""
   function q(sel) { return root.querySelector(sel); }
   function val(name) { return parseInt(q('[name="' + name + '"]').value, 10); }
   function pairText(a, b) { return a === b ? String(a) : "(" + a + ", " + b + ")"; }
-  function g(x) { return String(Number(x.toPrecision(6))); }   // Python's :g for these sizes
+  function g(x) { return String(Number(x.toPrecision(4))); }   // cnnlib._format.number for these sizes (below 10,000)
   function split(t) { return [Math.floor(t / 2), t - Math.floor(t / 2)]; }
   function formula(axis, n, k, before, after, s, d) {
     var o = axis ? "OW" : "OH", big = axis ? "W" : "H", small = axis ? "KW" : "KH";

@@ -34,6 +34,7 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from ._checks import PADDING_MODES, as_pair, geometry
+from ._format import number
 
 Pair = Tuple[int, int]
 AXES = ("rows", "columns")
@@ -149,7 +150,7 @@ def _formula(axis: int, n: int, k: int, before: int, after: int, s: int, d: int)
     if num < 0:
         return f"{general} = {filled} = ⌊{num}/{s}⌋ + 1: the kernel does not fit"
     q = num // s
-    frac = "" if num % s == 0 else f" ({num}/{s} = {num / s:g}, floored)"
+    frac = "" if num % s == 0 else f" ({num}/{s} = {number(num / s)}, floored)"
     return f"{general} = {filled} = ⌊{num}/{s}⌋ + 1 = {q} + 1 = {q + 1}{frac}"
 
 
