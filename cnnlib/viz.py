@@ -143,3 +143,58 @@ def show_images(
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
     fig.tight_layout()
     return fig
+
+
+LAYER_COLOURS = ("#fdae6b", "#e6550d", "#a63603")  # pixels that join after 1, 2, 3 layers
+
+
+def _overlay(ax, image, joined, title, unit=None):
+    ax.imshow(image, cmap="gray_r", vmin=0, vmax=max(float(np.max(image)), 1e-9))
+    for (r, c), n in np.ndenumerate(joined):
+        if n:
+            colour = LAYER_COLOURS[min(int(n), len(LAYER_COLOURS)) - 1]
+            ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=colour, alpha=0.55, edgecolor=colour,
+                                   linewidth=1.5))
+            ax.text(c, r, str(int(n)), ha="center", va="center", fontsize=8, color="black")
+    if unit is not None:
+        ax.add_patch(Rectangle((unit[1] - 0.5, unit[0] - 0.5), 1, 1, fill=False, edgecolor="#6a3d9a", linewidth=3))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=10)
+
+
+def plot_connections(image, pixel, n_layers: int, permutation=None, kernel: int = 3):
+    """Which pixels of a digit a fully connected unit and a stacked-conv unit combine.
+
+    Three panels: the image the network is fed (shuffled if ``permutation``
+    is given) with the conv unit's field in *its* coordinates; the pixels of
+    the original digit one fully connected unit combines; and those one conv
+    unit at ``pixel`` combines after ``n_layers`` layers, numbered by the
+    layer at which each joins. Data from :func:`cnnlib.receptive.connected_pixels`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from .receptive import connected_pixels
+
+    image = np.asarray(image, dtype=float)
+    h, w = image.shape
+    conv = connected_pixels("conv", pixel, n_layers, shape=(h, w), kernel=kernel, permutation=permutation)
+    fc = connected_pixels("fc", pixel, n_layers, shape=(h, w), permutation=permutation)
+    if permutation is None:
+        fed, fed_conv, what = image, conv, "the image as fed to the network"
+    else:
+        perm = np.asarray(permutation)
+        fed = image.reshape(-1)[perm].reshape(h, w)
+        fed_conv = conv.reshape(-1)[perm].reshape(h, w)
+        what = "the shuffled image the network is fed"
+    fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.5))
+    _overlay(axes[0], fed, fed_conv, what + f"\n(conv unit at {tuple(pixel)}, its field)", unit=pixel)
+    _overlay(axes[1], image, fc, f"fully connected unit:\nall {int((fc > 0).sum())} pixels of the digit")
+    where = "" if permutation is None else "\n(back in the digit's own layout)"
+    _overlay(axes[2], image, conv,
+             f"{kernel}x{kernel} conv unit after {n_layers} layer{'s' if n_layers > 1 else ''}: "
+             f"{int((conv > 0).sum())} pixels{where}")
+    fig.tight_layout()
+    return fig
