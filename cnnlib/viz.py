@@ -198,3 +198,51 @@ def plot_connections(image, pixel, n_layers: int, permutation=None, kernel: int 
              f"{int((conv > 0).sum())} pixels{where}")
     fig.tight_layout()
     return fig
+
+
+def plot_dependency_graph(n_inputs: int, n_layers: int, kernel: int = 3, unit=None, dense: bool = False, ax=None,
+                          title: Optional[str] = None):
+    """Units of a 1-D stack as dots, with the connections one top unit depends on drawn as lines.
+
+    ``dense=False``: each layer is a ``kernel``-tap convolution with 'same'
+    padding, so one unit reads ``kernel`` units below it (sparse
+    interactions); the unit's receptive field at every level is filled in.
+    ``dense=True``: one fully connected layer, every input to the unit.
+    Data from :func:`cnnlib.receptive.field_sets`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .receptive import Window, field_sets
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 0.9 * (n_layers + 1) + 0.6))
+    unit = n_inputs // 2 if unit is None else unit
+    levels = 1 if dense else n_layers
+    if dense:
+        masks = [np.ones(n_inputs, bool), np.eye(n_inputs, dtype=bool)[unit]]
+    else:
+        masks = field_sets([Window(kernel, padding="same")] * levels, n_inputs, unit)
+    xs = np.arange(n_inputs)
+    for lv in range(levels + 1):
+        below = masks[lv - 1] if lv else None
+        if lv:
+            for i in np.flatnonzero(masks[lv]):
+                sources = xs if dense else [j for j in range(i - kernel // 2, i + kernel // 2 + 1) if 0 <= j < n_inputs]
+                for j in sources:
+                    if below[j]:
+                        ax.plot([j, i], [lv - 1, lv], color=HIGHLIGHT, linewidth=1.2, zorder=1)
+        on = masks[lv]
+        ax.scatter(xs[~on], np.full((~on).sum(), lv), s=120, facecolor="white", edgecolor="#888", zorder=2)
+        ax.scatter(xs[on], np.full(on.sum(), lv), s=120, facecolor="#fdae6b", edgecolor=HIGHLIGHT, zorder=3)
+    ax.scatter([unit], [levels], s=160, facecolor="#6a3d9a", edgecolor="#6a3d9a", zorder=4)
+    ax.set_yticks(range(levels + 1))
+    ax.set_yticklabels(["input"] + [f"layer {lv}" for lv in range(1, levels + 1)])
+    ax.set_xticks([])
+    ax.set_ylim(-0.5, levels + 0.5)
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
