@@ -299,7 +299,7 @@ _RF_CSS = """
 #{id} figure {{ margin: 0; text-align: center; }}
 #{id} figcaption {{ font-size: 0.85em; margin-top: 0.3em; }}
 #{id} table {{ border-collapse: collapse; margin: 0 auto; }}
-#{id} td {{ width: 0.95em; height: 0.95em; padding: 0; border: 1px solid #bbb; background: #fff; }}
+#{id} td {{ width: 0.72em; height: 0.72em; padding: 0; border: 1px solid #bbb; background: #fff; }}
 #{id} td.in {{ background: #fdae6b; }}
 #{id} td.unit {{ background: #6a3d9a; }}
 #{id} td.above {{ background: #eee; border-color: #ddd; }}

@@ -191,11 +191,12 @@ def plot_connections(image, pixel, n_layers: int, permutation=None, kernel: int 
         what = "the shuffled image the network is fed"
     fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.5))
     _overlay(axes[0], fed, fed_conv, what + f"\n(conv unit at {tuple(pixel)}, its field)", unit=pixel)
-    _overlay(axes[1], image, fc, f"fully connected unit:\nall {int((fc > 0).sum())} pixels of the digit")
+    moved = "" if permutation is None else ",\neach weight moved with its pixel"
+    _overlay(axes[1], image, fc, f"fully connected unit:\nall {int((fc > 0).sum())} pixels of the digit{moved}")
     where = "" if permutation is None else "\n(back in the digit's own layout)"
     _overlay(axes[2], image, conv,
              f"{kernel}x{kernel} conv unit after {n_layers} layer{'s' if n_layers > 1 else ''}: "
-             f"{int((conv > 0).sum())} pixels{where}")
+             f"{int((conv > 0).sum())} pixels{where}", unit=pixel if permutation is None else None)
     fig.tight_layout()
     return fig
 
