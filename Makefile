@@ -40,7 +40,7 @@ $(BOOK_VENV)/.installed: $(DEPS)
 	$(call make_venv,$(BOOK_VENV),book$(comma)lab)
 
 $(TEST_VENV)/.installed: $(DEPS)
-	$(call make_venv,$(TEST_VENV),book$(comma)test)
+	$(call make_venv,$(TEST_VENV),book$(comma)lab$(comma)test)
 
 # --- the two commands -------------------------------------------------------
 book: $(BOOK_VENV)/.installed
