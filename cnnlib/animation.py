@@ -295,9 +295,11 @@ _RF_CSS = """
 #{id} {{ font-family: system-ui, sans-serif; margin: 0.5em 0 1em; padding: 0.6em; color: #222; background: #fff; border-radius: 6px; }}
 #{id} .cnn-controls {{ display: flex; flex-wrap: wrap; gap: 0.5em; align-items: center; margin-bottom: 0.6em; }}
 #{id} button {{ font: inherit; padding: 0.2em 0.8em; border: 1px solid #888; border-radius: 4px; background: #f4f4f4; color: #222; cursor: pointer; }}
-#{id} .cnn-grids {{ display: flex; flex-wrap: wrap; gap: 1.2em; align-items: flex-end; }}
+#{id} .cnn-grids {{ display: flex; flex-wrap: wrap; gap: 0.9em; align-items: flex-end; }}
 #{id} figure {{ margin: 0; text-align: center; }}
-#{id} figcaption {{ font-size: 0.85em; margin-top: 0.3em; }}
+#{id} figcaption {{ font-size: 0.8em; margin-top: 0.3em; color: #333; line-height: 1.25; }}
+#{id} .cnn-legend {{ font-size: 0.85em; margin-top: 0.4em; }}
+#{id} .cnn-legend span {{ display: inline-block; width: 0.9em; height: 0.9em; border: 1px solid #bbb; vertical-align: middle; margin: 0 0.25em 0 0.8em; }}
 #{id} table {{ border-collapse: collapse; margin: 0 auto; }}
 #{id} td {{ width: 0.72em; height: 0.72em; padding: 0; border: 1px solid #bbb; background: #fff; }}
 #{id} td.in {{ background: #fdae6b; }}
@@ -331,7 +333,8 @@ _RF_JS = """
   function show() {
     var st = data.stacks[stack], f = st.frames[pos], s = "";
     st.levels.forEach(function (lv, i) {
-      s += '<figure><div class="cnn-level">' + grid(f.grids[i]) + "</div><figcaption>" + lv.label +
+      var parts = lv.label.split(": ");
+      s += '<figure><div class="cnn-level">' + grid(f.grids[i]) + "</div><figcaption>" + parts.join("<br>") +
         " (" + lv.shape[0] + "\\u00d7" + lv.shape[1] + ")</figcaption></figure>";
     });
     root.querySelector(".cnn-grids").innerHTML = s;
@@ -380,7 +383,8 @@ class ReceptiveFieldAnimation:
         )
         figures = "".join(
             f'<figure><div class="cnn-level">{_rf_grid(g)}</div>'
-            f"<figcaption>{html.escape(lv['label'])} ({lv['shape'][0]}×{lv['shape'][1]})</figcaption></figure>"
+            f"<figcaption>{'<br>'.join(html.escape(p) for p in lv['label'].split(': '))} "
+            f"({lv['shape'][0]}×{lv['shape'][1]})</figcaption></figure>"
             for lv, g in zip(st["levels"], f["grids"])
         )
         js = (
@@ -395,6 +399,9 @@ class ReceptiveFieldAnimation:
             '<button data-act="play">Play</button><button data-act="next">Next</button>'
             f'{radios}<span class="cnn-counter">layer 1 of {len(st["frames"])}</span></div>'
             f'<div class="cnn-grids">{figures}</div>'
+            '<div class="cnn-legend"><span style="background:#6a3d9a"></span>the unit'
+            '<span style="background:#fdae6b"></span>what it depends on'
+            '<span style="background:#eee"></span>layers after it</div>'
             f'<div class="cnn-caption">{html.escape(_rf_caption(st["name"], f))}</div>'
             f"<script>{js}</script></div>"
         )
