@@ -8,6 +8,13 @@ promoted to float before any arithmetic. Bad input raises ``TypeError`` or
 
 Plotting lives in :mod:`cnnlib.viz`, widgets in :mod:`cnnlib.widgets` and the
 kernel-free animations in :mod:`cnnlib.animation`; the math never imports them.
+
+Training a network, in the spirit of ``torch.nn`` and ``torch.optim``:
+:mod:`cnnlib.layers` (Conv2d, ReLU, MaxPool2d, AvgPool2d, Flatten, Linear,
+Sequential, SoftmaxCrossEntropy), :mod:`cnnlib.optim` (SGD, Adam),
+:mod:`cnnlib.data` (scikit-learn's digits, mini-batches) and
+:mod:`cnnlib.train` (fit, evaluate, predict, confusion_matrix). scikit-learn
+and tqdm are imported only when a function that needs them runs.
 """
 
 from .conv import conv2d, conv2d_backward, convolve2d, correlate2d, output_size
@@ -15,6 +22,7 @@ from .im2col import col2im, im2col
 from .params import conv_params, dense_params, locally_connected_params
 from .pooling import avg_pool2d, avg_pool2d_backward, global_avg_pool2d, max_pool2d, max_pool2d_backward
 from .steps import WindowStep, window_step, window_steps
+from . import data, layers, optim, train  # noqa: E402  (submodules: cnnlib.layers.Conv2d, ...)
 
 __version__ = "0.1.0"
 
@@ -37,4 +45,8 @@ __all__ = [
     "WindowStep",
     "window_step",
     "window_steps",
+    "layers",
+    "optim",
+    "data",
+    "train",
 ]

@@ -187,3 +187,95 @@ def geometry(
 def result_dtype(*arrays: np.ndarray) -> np.dtype:
     """float32 only when every operand is float32; float64 otherwise."""
     return np.result_type(*arrays)
+
+
+# --- layers, optimisers, data and training (cnnlib.layers, .optim, .data, .train) ----------
+
+
+def as_layer_input(x: Any, where: str, ndim: int, layout: str, axis: int = -1, size: int = 0, what: str = "") -> np.ndarray:
+    """Check a layer's input: ``ndim`` dimensions and, if ``size``, ``x.shape[axis] == size``.
+
+    ``what`` names the size for the message, e.g. ``"in_channels=3"``.
+    """
+    x = as_float_array(x, "x", ndim, where, layout)
+    if size and x.shape[axis] != size:
+        raise ValueError(
+            f"{where}: x must be {layout} with {what} (axis {axis % ndim}), got x.shape={x.shape}"
+        )
+    return x
+
+
+def as_gradient(dout: Any, expected_shape: Tuple[int, ...], where: str, name: str = "dout") -> np.ndarray:
+    """Check that an incoming gradient has the shape of the forward output it belongs to."""
+    dout = as_float_array(dout, name, len(expected_shape), where, f"of shape {tuple(expected_shape)}")
+    if dout.shape != tuple(expected_shape):
+        raise ValueError(
+            f"{where}: {name} has shape {dout.shape}, but the forward pass returned shape {tuple(expected_shape)}"
+        )
+    return dout
+
+
+def as_labels(y: Any, where: str, n: int | None = None, n_classes: int | None = None,
+              name: str = "labels", against: str = "") -> np.ndarray:
+    """Integer class labels, shape (N,): ``0 <= y < n_classes``; ``n``, if given, must match N.
+
+    ``against`` describes what N must match, e.g. ``"logits.shape=(4, 10)"``.
+    Boolean and float arrays are refused (a float label is usually a mistake,
+    e.g. probabilities or one-hot rows passed where class numbers belong).
+    """
+    if isinstance(y, (str, bytes)):
+        raise TypeError(f"{where}: {name} must be an array of integer class labels, got a {type(y).__name__}")
+    arr = np.asarray(y)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(
+            f"{where}: {name} must hold integer class labels, got dtype {arr.dtype} (shape {arr.shape})"
+        )
+    if arr.ndim != 1:
+        raise ValueError(f"{where}: {name} must be 1-D (N,), got {arr.ndim}-D array of shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{where}: {name} is empty (shape {arr.shape})")
+    if n is not None and arr.shape[0] != n:
+        raise ValueError(
+            f"{where}: mismatched batch sizes: {name}.shape={arr.shape} but {against or f'N={n}'}"
+        )
+    if n_classes is not None:
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < 0 or hi >= n_classes:
+            bad = lo if lo < 0 else hi
+            raise ValueError(
+                f"{where}: {name} must lie in [0, {n_classes - 1}] ({n_classes} classes"
+                f"{', ' + against if against else ''}), got {bad} ({name}.shape={arr.shape})"
+            )
+    return arr.astype(np.intp, copy=False)
+
+
+def as_dataset(data: Any, name: str, where: str) -> Tuple[np.ndarray, np.ndarray]:
+    """A pair ``(x, y)``: x has N rows (any trailing shape), y holds N integer labels."""
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise TypeError(f"{where}: {name} must be a pair (x, y), got {type(data).__name__}"
+                        + (f" of length {len(data)}" if isinstance(data, (tuple, list)) else ""))
+    x, y = data
+    x = np.asarray(x)
+    if x.dtype.kind not in "biuf" or x.ndim < 1 or x.size == 0:
+        raise TypeError(f"{where}: {name}[0] (x) must be a non-empty numeric array, got dtype {x.dtype} "
+                        f"(shape {x.shape})")
+    y = as_labels(y, where, n=x.shape[0], name=f"{name}[1] (y)", against=f"{name}[0] (x) has shape {x.shape}")
+    return x, y
+
+
+def as_positive_float(v: Any, name: str, where: str, allow_zero: bool = False) -> float:
+    """A finite real number > 0 (or >= 0 with ``allow_zero``)."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{where}: {name} must be a real number, got {v!r} of type {type(v).__name__}")
+    v = float(v)
+    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"{where}: {name} must be {'>= 0' if allow_zero else '> 0'} and finite, got {v!r}")
+    return v
+
+
+def as_fraction(v: Any, name: str, where: str) -> float:
+    """A real number in [0, 1)."""
+    v = as_positive_float(v, name, where, allow_zero=True)
+    if v >= 1:
+        raise ValueError(f"{where}: {name} must be in [0, 1), got {v!r}")
+    return v
