@@ -401,7 +401,8 @@ def test_chapter1_receptive_field_animation_in_chromium(site, chromium):
                 shape = (levels.nth(0).locator("tr").count(), levels.nth(0).locator("tr").first.locator("td").count())
                 # the stack behind this radio, read from its level captions
                 labels = [_text(x) for x in root.locator("figcaption").all()]
-                names = [re.sub(r"^layer \d+: | \(\d+×\d+\)$", "", lb) for lb in labels[1:]]
+                # "layer 2" / "pool 2x2 (5×5)" on two lines: the kind is the last line, without the shape
+                names = [re.sub(r"\s*\(\d+×\d+\)$", "", lb.splitlines()[-1]).strip() for lb in labels[1:]]
                 stack = [Window(2, stride=2, name=n) if n.startswith("pool") else Window(3, padding=1, name=n)
                          for n in names][:layer]
                 rows = receptive_fields(stack, input_size=shape[0])
