@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional
 from .machine import load_average, machine_info, now_iso
 from .tables import Table
 
-SECTIONS = ("conv", "pool", "memory", "book")
+SECTIONS = ("conv", "pool", "memory", "train", "book")
 HERE = Path(__file__).resolve().parent
 SCHEMA_VERSION = 1
 
@@ -83,6 +83,21 @@ def targets(tables: Dict[str, Table]) -> List[Dict[str, Any]]:
                 "met": all(x["loops_vs_cnnlib_x"] >= 100 for x in r),
                 "worst": f"{label}: {worst['loops_vs_cnnlib_x']:.0f}x",
             })
+    summary = rows("train_summary")
+    ours = [x for x in summary if x["implementation"] == "cnnlib" and x["blas_threads"] != "BLAS default"]
+    if ours and ours[0]["vs_torch_x"] is not None:
+        out.append({
+            "target": "training: cnnlib's epoch no slower than PyTorch's (same network, weights, batches, optimiser)",
+            "met": ours[0]["vs_torch_x"] <= 1.0,
+            "worst": f"{ours[0]['vs_torch_x']:.2f}x ({ours[0]['epoch_s']:.3f} s per epoch)",
+        })
+    if ours:
+        s97 = ours[0]["seconds_to_target_s"]
+        out.append({
+            "target": "training: >= 97% test accuracy on the digits in under 10 s",
+            "met": s97 is not None and s97 < 10,
+            "worst": "not reached" if s97 is None else f"{s97:.1f} s (epoch {ours[0]['epoch_to_target']})",
+        })
     suite = [x for x in rows("book_build") if x["step"].startswith("nbval suite")]
     if suite:
         s = suite[0]
@@ -148,6 +163,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             from . import memory_bench
 
             new = memory_bench.run(quick=args.quick, log=log)
+        elif section == "train":
+            from . import train_bench
+
+            new = train_bench.run(quick=args.quick, repeats=args.repeats, log=log)
         else:
             from . import book_bench
 

@@ -22,7 +22,18 @@ from ._checks import as_dataset, as_int, as_positive_float
 
 
 class Split(NamedTuple):
-    """A data set as a pair ``(x, y)``: images (N, C, H, W) and integer labels (N,)."""
+    """A data set as a pair ``(x, y)``: images (N, C, H, W) and integer labels (N,).
+
+    A named tuple: ``x, y = split`` and ``split.x`` both work.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s = Split(np.zeros((3, 1, 8, 8)), np.array([0, 1, 2]))
+    >>> x, y = s
+    >>> x.shape, s.y.tolist()
+    ((3, 1, 8, 8), [0, 1, 2])
+    """
 
     x: np.ndarray
     y: np.ndarray

@@ -315,6 +315,16 @@ def fit(model, loss, optimizer, train, test, epochs: int, batch_size: int, seed,
     batch_size = as_int(batch_size, "batch_size", where, 1)
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer, np.random.Generator)):
         raise TypeError(f"{where}: seed must be an int or a numpy Generator, got {type(seed).__name__}")
+    # The number of classes K is what the model outputs: one example tells, and every
+    # label of both sets must be in [0, K) before the first step changes anything.
+    with _blas_threads():
+        out = model(train[0][:1])
+    if out.ndim != 2:
+        raise ValueError(f"{where}: model must map (N, ...) to (N, K) scores, but it maps x of shape "
+                         f"{train[0][:1].shape} to shape {out.shape}")
+    k = out.shape[1]
+    for name, (x, y) in (("train", train), ("test", test)):
+        as_labels(y, where, n_classes=k, name=f"{name}[1] (y)", against=f"the model outputs K={k} scores")
     rng = np.random.default_rng(seed)
     history = History()
     bar = None

@@ -125,3 +125,23 @@ def test_book_copy_lists_every_chapter_k_times(tmp_path):
     for nb in originals:
         assert f"notebooks/{nb.stem}-copy2" in listed
         assert (tmp_path / "book" / "notebooks" / f"{nb.stem}-copy2.ipynb").exists()
+
+
+def test_train_section_runs_on_a_small_subset(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--only", "train", "--output-dir", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    r = json.loads((tmp_path / "results.json").read_text())
+    assert set(r["tables"]) == {"train_summary", "train_history", "train_breakdown", "train_memory"}
+    summary = r["tables"]["train_summary"]
+    col = {c: i for i, c in enumerate(summary["columns"])}
+    cnnlib_row = summary["rows"][0]
+    assert cnnlib_row[col["implementation"]] == "cnnlib" and cnnlib_row[col["epoch_s"]] > 0
+    torch_row = summary["rows"][2]
+    assert (torch_row[col["epoch_s"]] is None) == (r["machine"]["torch"] is None)
+    breakdown = r["tables"]["train_breakdown"]
+    parts = [row[0] for row in breakdown["rows"]]
+    assert "conv forward" in parts and "conv backward" in parts and parts[-1] == "total"
+    assert "### Training the book's CNN" in (tmp_path / "results.md").read_text()
