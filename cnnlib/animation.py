@@ -211,3 +211,225 @@ def sliding_window_animation(x, k, modes: Sequence[str] = MODES, interval_ms: in
 
 
 __all__ = ["sliding_window_animation", "sliding_window_data", "SlidingWindowAnimation"]
+
+
+# ------------------------------------------------- receptive field, layer by layer
+def _stable_id(prefix: str, payload: str) -> str:
+    """The same data gives the same id (and the same HTML) in every run."""
+    return prefix + hashlib.sha1(payload.encode()).hexdigest()[:10]
+
+
+def receptive_field_data(stacks: Dict[str, Sequence], input_shape, unit_of=None) -> Dict:
+    """What the receptive-field animation shows, computed by :mod:`cnnlib.receptive`.
+
+    Parameters
+    ----------
+    stacks : dict name -> sequence of layers
+        Each stack as for :func:`cnnlib.receptive.receptive_fields` (same
+        layers along both axes).
+    input_shape : (H, W)
+    unit_of : dict name -> list of (row, col), optional
+        For each stack and each layer ``l`` (1-based, list index ``l - 1``) the
+        unit to follow; default: the unit nearest the centre of that layer.
+
+    Returns
+    -------
+    dict
+        ``stacks``: a list of ``{"name", "levels": [{"label", "shape"}],
+        "frames": [...]}``; frame ``l - 1`` follows one unit of layer ``l`` and
+        holds, for every level, a grid of cell codes (0 outside, 1 in the
+        unit's field, 2 the unit itself, 3 a level above the unit), the field
+        size from :func:`~cnnlib.receptive.receptive_fields` and the number of
+        input pixels the unit really reads (its field cut to the image).
+    """
+    from .receptive import _windows, field_sets, receptive_fields
+
+    h, w = (int(v) for v in input_shape)
+    out = {"stacks": []}
+    for name, layers in stacks.items():
+        windows = _windows(layers, "receptive_field_data")
+        rows_h = receptive_fields(windows, input_size=h)
+        rows_w = receptive_fields(windows, input_size=w)
+        shapes = [(h, w)] + [(a.out, b.out) for a, b in zip(rows_h, rows_w)]
+        labels = ["input"] + [f"layer {i}: {win.label()}" for i, win in enumerate(windows, start=1)]
+        frames = []
+        for level in range(1, len(windows) + 1):
+            oh, ow = shapes[level]
+            unit = (unit_of[name][level - 1] if unit_of and name in unit_of else ((oh - 1) // 2, (ow - 1) // 2))
+            sub = windows[:level]
+            rmask = field_sets(sub, h, unit[0])
+            cmask = field_sets(sub, w, unit[1])
+            grids = []
+            for lv, (sh, sw) in enumerate(shapes):
+                if lv < level:
+                    grid = np.outer(rmask[lv], cmask[lv]).astype(int)
+                elif lv == level:
+                    grid = np.zeros((sh, sw), dtype=int)
+                    grid[unit] = 2
+                else:
+                    grid = np.full((sh, sw), 3, dtype=int)
+                grids.append(grid.tolist())
+            frames.append({
+                "layer": level,
+                "unit": [int(unit[0]), int(unit[1])],
+                "field": [rows_h[level - 1].size, rows_w[level - 1].size],
+                "reads": int(np.outer(rmask[0], cmask[0]).sum()),
+                "grids": grids,
+            })
+        out["stacks"].append({"name": name, "levels": [{"label": lb, "shape": list(s)} for lb, s in zip(labels, shapes)],
+                              "frames": frames})
+    return out
+
+
+def _rf_caption(stack_name: str, f: Dict) -> str:
+    fh, fw = f["field"]
+    cut = "" if f["reads"] == fh * fw else f" (cut to {f['reads']} by the image border)"
+    return (f"{stack_name}: unit ({f['unit'][0]}, {f['unit'][1]}) of layer {f['layer']} sees a "
+            f"{fh} × {fw} field of input pixels{cut}")
+
+
+def _rf_grid(codes) -> str:
+    cls = {0: "", 1: "in", 2: "unit", 3: "above"}
+    return "".join(
+        ["<table>"]
+        + ["<tr>" + "".join(f'<td class="{cls[v]}"></td>' for v in row) + "</tr>" for row in codes]
+        + ["</table>"]
+    )
+
+
+_RF_CSS = """
+#{id} {{ font-family: system-ui, sans-serif; margin: 0.5em 0 1em; padding: 0.6em; color: #222; background: #fff; border-radius: 6px; }}
+#{id} .cnn-controls {{ display: flex; flex-wrap: wrap; gap: 0.5em; align-items: center; margin-bottom: 0.6em; }}
+#{id} button {{ font: inherit; padding: 0.2em 0.8em; border: 1px solid #888; border-radius: 4px; background: #f4f4f4; color: #222; cursor: pointer; }}
+#{id} .cnn-grids {{ display: flex; flex-wrap: wrap; gap: 0.9em; align-items: flex-end; }}
+#{id} figure {{ margin: 0; text-align: center; }}
+#{id} figcaption {{ font-size: 0.8em; margin-top: 0.3em; color: #333; line-height: 1.25; }}
+#{id} .cnn-legend {{ font-size: 0.85em; margin-top: 0.4em; }}
+#{id} .cnn-legend span {{ display: inline-block; width: 0.9em; height: 0.9em; border: 1px solid #bbb; vertical-align: middle; margin: 0 0.25em 0 0.8em; }}
+#{id} table {{ border-collapse: collapse; margin: 0 auto; }}
+#{id} td {{ width: 0.72em; height: 0.72em; padding: 0; border: 1px solid #bbb; background: #fff; }}
+#{id} td.in {{ background: #fdae6b; }}
+#{id} td.unit {{ background: #6a3d9a; }}
+#{id} td.above {{ background: #eee; border-color: #ddd; }}
+#{id} .cnn-caption {{ margin-top: 0.6em; font-size: 1.0em; font-variant-numeric: tabular-nums; }}
+"""
+
+_RF_JS = """
+(function () {
+  var root = document.getElementById("__ID__");
+  if (!root || root.dataset.started) return;
+  root.dataset.started = "1";
+  var data = __DATA__;
+  var cls = ["", "in", "unit", "above"];
+  var stack = 0, pos = 0, timer = null;
+  function grid(codes) {
+    var s = "<table>";
+    codes.forEach(function (row) {
+      s += "<tr>";
+      row.forEach(function (v) { s += '<td class="' + cls[v] + '"></td>'; });
+      s += "</tr>";
+    });
+    return s + "</table>";
+  }
+  function caption(st, f) {
+    var cut = f.reads === f.field[0] * f.field[1] ? "" : " (cut to " + f.reads + " by the image border)";
+    return st.name + ": unit (" + f.unit[0] + ", " + f.unit[1] + ") of layer " + f.layer + " sees a " +
+      f.field[0] + " \\u00d7 " + f.field[1] + " field of input pixels" + cut;
+  }
+  function show() {
+    var st = data.stacks[stack], f = st.frames[pos], s = "";
+    st.levels.forEach(function (lv, i) {
+      var parts = lv.label.split(": ");
+      s += '<figure><div class="cnn-level">' + grid(f.grids[i]) + "</div><figcaption>" + parts.join("<br>") +
+        " (" + lv.shape[0] + "\\u00d7" + lv.shape[1] + ")</figcaption></figure>";
+    });
+    root.querySelector(".cnn-grids").innerHTML = s;
+    root.querySelector(".cnn-caption").textContent = caption(st, f);
+    root.querySelector(".cnn-counter").textContent = "layer " + f.layer + " of " + st.frames.length;
+  }
+  function step(d) { var n = data.stacks[stack].frames.length; pos = (pos + d + n) % n; show(); }
+  function play(on) {
+    if (timer) { clearInterval(timer); timer = null; }
+    if (on) timer = setInterval(function () { step(1); }, __INTERVAL__);
+    root.querySelector('[data-act="play"]').textContent = on ? "Pause" : "Play";
+  }
+  root.querySelector('[data-act="prev"]').onclick = function () { play(false); step(-1); };
+  root.querySelector('[data-act="next"]').onclick = function () { play(false); step(1); };
+  root.querySelector('[data-act="play"]').onclick = function () { play(!timer); };
+  root.querySelectorAll('input[type="radio"]').forEach(function (el) {
+    el.onchange = function () { stack = +el.value; pos = 0; show(); };
+  });
+  show();
+  play(__AUTOPLAY__);
+})();
+"""
+
+
+class ReceptiveFieldAnimation:
+    """Displays as a self-contained HTML animation of a receptive field growing layer by layer."""
+
+    def __init__(self, stacks, input_shape, unit_of=None, interval_ms: int = 1600, autoplay: bool = True):
+        self.data = receptive_field_data(stacks, input_shape, unit_of)
+        self.interval_ms = int(interval_ms)
+        self.autoplay = bool(autoplay)
+        self._payload = json.dumps(self.data, sort_keys=True)
+        self.id = _stable_id("cnn-rf-", self._payload)
+
+    def __repr__(self) -> str:
+        names = ", ".join(s["name"] for s in self.data["stacks"])
+        return f"<receptive-field animation: {names}>"
+
+    def _repr_html_(self) -> str:
+        st = self.data["stacks"][0]
+        f = st["frames"][0]
+        radios = "".join(
+            f'<label><input type="radio" name="{self.id}-stack" value="{n}"{" checked" if n == 0 else ""}> '
+            f"{html.escape(s['name'])}</label>"
+            for n, s in enumerate(self.data["stacks"])
+        )
+        figures = "".join(
+            f'<figure><div class="cnn-level">{_rf_grid(g)}</div>'
+            f"<figcaption>{'<br>'.join(html.escape(p) for p in lv['label'].split(': '))} "
+            f"({lv['shape'][0]}×{lv['shape'][1]})</figcaption></figure>"
+            for lv, g in zip(st["levels"], f["grids"])
+        )
+        js = (
+            _RF_JS.replace("__ID__", self.id)
+            .replace("__DATA__", self._payload)
+            .replace("__INTERVAL__", str(self.interval_ms))
+            .replace("__AUTOPLAY__", "true" if self.autoplay else "false")
+        )
+        return (
+            f'<div class="cnn-rf-anim" id="{self.id}"><style>{_RF_CSS.format(id=self.id)}</style>'
+            '<div class="cnn-controls"><button data-act="prev">Prev</button>'
+            '<button data-act="play">Play</button><button data-act="next">Next</button>'
+            f'{radios}<span class="cnn-counter">layer 1 of {len(st["frames"])}</span></div>'
+            f'<div class="cnn-grids">{figures}</div>'
+            '<div class="cnn-legend"><span style="background:#6a3d9a"></span>the unit'
+            '<span style="background:#fdae6b"></span>what it depends on'
+            '<span style="background:#eee"></span>layers after it</div>'
+            f'<div class="cnn-caption">{html.escape(_rf_caption(st["name"], f))}</div>'
+            f"<script>{js}</script></div>"
+        )
+
+
+def receptive_field_animation(stacks, input_shape, unit_of=None, interval_ms: int = 1600,
+                              autoplay: bool = True) -> ReceptiveFieldAnimation:
+    """A unit's receptive field (수용 영역) growing layer by layer, as JavaScript that needs no kernel.
+
+    Every level of the stack is drawn as a grid; frame ``l`` follows one unit
+    of layer ``l`` (dark) and colours, at every level below, the positions it
+    depends on. Play/Pause, Prev/Next and a switch between the stacks.
+
+    Examples
+    --------
+    >>> anim = receptive_field_animation({"3x3 convs": [(3, 1, 1, 1)] * 3}, (9, 9))
+    >>> [f["field"] for f in anim.data["stacks"][0]["frames"]]
+    [[3, 3], [5, 5], [7, 7]]
+    >>> "<script>" in anim._repr_html_()
+    True
+    """
+    return ReceptiveFieldAnimation(stacks, input_shape, unit_of, interval_ms, autoplay)
+
+
+__all__ += ["receptive_field_animation", "receptive_field_data", "ReceptiveFieldAnimation"]

@@ -12,6 +12,7 @@ import numpy as np
 
 from ._format import number
 from .conv import correlate2d, output_size
+from .receptive import receptive_fields
 
 
 def _cases_correlate2d():
@@ -96,6 +97,42 @@ def check_output_size(fn, verbose: bool = True) -> bool:
     return _report(verbose, True, f"PASS: your function matches cnnlib.output_size on all {n_case} cases.")
 
 
+def _cases_receptive_field():
+    yield "one 3x3 layer", [(3, 1)]
+    yield "three 3x3 layers", [(3, 1)] * 3
+    yield "3x3 conv, 2x2 pooling, 3x3 conv", [(3, 1), (2, 2), (3, 1)]
+    yield "a 7x7 stride-2 conv, then 3x3 stride-2 pooling", [(7, 2), (3, 2)]
+    yield "AlexNet's eight windows", [(11, 4), (3, 2), (5, 1), (3, 2), (3, 1), (3, 1), (3, 1), (3, 2)]
+    yield "a 1x1 layer", [(1, 1), (1, 3)]
+
+
+def check_receptive_field(fn, verbose: bool = True) -> bool:
+    """Compare ``fn(layers)`` with :func:`cnnlib.receptive.receptive_fields`.
+
+    ``layers`` is a list of ``(kernel, stride)`` pairs; ``fn`` must return the
+    list of receptive-field sizes after each layer.
+
+    Examples
+    --------
+    >>> check_receptive_field(lambda layers: [r.size for r in receptive_fields(layers)])
+    PASS: your function matches cnnlib.receptive_fields on all 6 stacks.
+    True
+    >>> check_receptive_field(lambda layers: [1 + sum(k - 1 for k, s in layers[:i + 1]) for i in range(len(layers))])
+    FAIL on 3x3 conv, 2x2 pooling, 3x3 conv: expected [3, 4, 8], got [3, 4, 6].
+    False
+    """
+    for n, (name, layers) in enumerate(_cases_receptive_field(), start=1):
+        expected = [r.size for r in receptive_fields(layers)]
+        try:
+            got = fn([tuple(layer) for layer in layers])
+            got = [int(v) for v in got]
+        except Exception as exc:  # the reader's code, any error
+            return _report(verbose, False, f"FAIL on {name}: your function raised {type(exc).__name__}: {exc}")
+        if got != expected:
+            return _report(verbose, False, f"FAIL on {name}: expected {expected}, got {got}.")
+    return _report(verbose, True, f"PASS: your function matches cnnlib.receptive_fields on all {n} stacks.")
+
+
 def _show(a: np.ndarray) -> str:
     if a.size > 9:
         return f"an array of shape {a.shape} (first row [{', '.join(number(v) for v in a[0])}])"
@@ -108,4 +145,4 @@ def _report(verbose: bool, ok: bool, line: str) -> bool:
     return ok
 
 
-__all__ = ["check_correlate2d", "check_output_size"]
+__all__ = ["check_correlate2d", "check_output_size", "check_receptive_field"]

@@ -262,3 +262,107 @@ def plot_coverage(counts, ax=None, title: Optional[str] = None, vmax=None):
     if title:
         ax.set_title(title, fontsize=10)
     return ax
+
+
+LAYER_COLOURS = ("#fdae6b", "#e6550d", "#a63603")  # pixels that join after 1, 2, 3 layers
+
+
+def _overlay(ax, image, joined, title, unit=None):
+    ax.imshow(image, cmap="gray_r", vmin=0, vmax=max(float(np.max(image)), 1e-9))
+    for (r, c), n in np.ndenumerate(joined):
+        if n:
+            colour = LAYER_COLOURS[min(int(n), len(LAYER_COLOURS)) - 1]
+            ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, facecolor=colour, alpha=0.55, edgecolor=colour,
+                                   linewidth=1.5))
+            ax.text(c, r, str(int(n)), ha="center", va="center", fontsize=8, color="black")
+    if unit is not None:
+        ax.add_patch(Rectangle((unit[1] - 0.5, unit[0] - 0.5), 1, 1, fill=False, edgecolor="#6a3d9a", linewidth=3))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=10)
+
+
+def plot_connections(image, pixel, n_layers: int, permutation=None, kernel: int = 3):
+    """Which pixels of a digit a fully connected unit and a stacked-conv unit combine.
+
+    Three panels: the image the network is fed (shuffled if ``permutation``
+    is given) with the conv unit's field in *its* coordinates; the pixels of
+    the original digit one fully connected unit combines; and those one conv
+    unit at ``pixel`` combines after ``n_layers`` layers, numbered by the
+    layer at which each joins. Data from :func:`cnnlib.receptive.connected_pixels`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from .receptive import connected_pixels
+
+    image = np.asarray(image, dtype=float)
+    h, w = image.shape
+    conv = connected_pixels("conv", pixel, n_layers, shape=(h, w), kernel=kernel, permutation=permutation)
+    fc = connected_pixels("fc", pixel, n_layers, shape=(h, w), permutation=permutation)
+    if permutation is None:
+        fed, fed_conv, what = image, conv, "the image as fed to the network"
+    else:
+        perm = np.asarray(permutation)
+        fed = image.reshape(-1)[perm].reshape(h, w)
+        fed_conv = conv.reshape(-1)[perm].reshape(h, w)
+        what = "the shuffled image the network is fed"
+    fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.5))
+    _overlay(axes[0], fed, fed_conv, what + f"\n(conv unit at {tuple(pixel)}, its field)", unit=pixel)
+    moved = "" if permutation is None else ",\neach weight moved with its pixel"
+    _overlay(axes[1], image, fc, f"fully connected unit:\nall {int((fc > 0).sum())} pixels of the digit{moved}")
+    where = "" if permutation is None else "\n(back in the digit's own layout)"
+    _overlay(axes[2], image, conv,
+             f"{kernel}x{kernel} conv unit after {n_layers} layer{'s' if n_layers > 1 else ''}: "
+             f"{int((conv > 0).sum())} pixels{where}", unit=pixel if permutation is None else None)
+    fig.tight_layout()
+    return fig
+
+
+def plot_dependency_graph(n_inputs: int, n_layers: int, kernel: int = 3, unit=None, dense: bool = False, ax=None,
+                          title: Optional[str] = None):
+    """Units of a 1-D stack as dots, with the connections one top unit depends on drawn as lines.
+
+    ``dense=False``: each layer is a ``kernel``-tap convolution with 'same'
+    padding, so one unit reads ``kernel`` units below it (sparse
+    interactions); the unit's receptive field at every level is filled in.
+    ``dense=True``: one fully connected layer, every input to the unit.
+    Data from :func:`cnnlib.receptive.field_sets`.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from .receptive import Window, field_sets
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 0.9 * (n_layers + 1) + 0.6))
+    unit = n_inputs // 2 if unit is None else unit
+    levels = 1 if dense else n_layers
+    if dense:
+        masks = [np.ones(n_inputs, bool), np.eye(n_inputs, dtype=bool)[unit]]
+    else:
+        masks = field_sets([Window(kernel, padding="same")] * levels, n_inputs, unit)
+    xs = np.arange(n_inputs)
+    for lv in range(levels + 1):
+        below = masks[lv - 1] if lv else None
+        if lv:
+            for i in np.flatnonzero(masks[lv]):
+                sources = xs if dense else [j for j in range(i - kernel // 2, i + kernel // 2 + 1) if 0 <= j < n_inputs]
+                for j in sources:
+                    if below[j]:
+                        ax.plot([j, i], [lv - 1, lv], color=HIGHLIGHT, linewidth=1.2, zorder=1)
+        on = masks[lv]
+        ax.scatter(xs[~on], np.full((~on).sum(), lv), s=120, facecolor="white", edgecolor="#888", zorder=2)
+        ax.scatter(xs[on], np.full(on.sum(), lv), s=120, facecolor="#fdae6b", edgecolor=HIGHLIGHT, zorder=3)
+    ax.scatter([unit], [levels], s=160, facecolor="#6a3d9a", edgecolor="#6a3d9a", zorder=4)
+    ax.set_yticks(range(levels + 1))
+    ax.set_yticklabels(["input"] + [f"layer {lv}" for lv in range(1, levels + 1)])
+    ax.set_xticks([])
+    ax.set_ylim(-0.5, levels + 0.5)
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax

@@ -117,3 +117,45 @@ def padding_stride_widget(in_shape=(8, 4), kernel_size=2, stride=1, padding=0, d
 
 
 __all__ = ["sliding_window_widget", "padding_stride_widget", "layout_text"]
+
+
+def connections_widget(image, permutation):
+    """Pick a unit's position, the number of 3x3 layers and the pixel shuffle; see what it is connected to.
+
+    A thin shell over :func:`cnnlib.viz.plot_connections`, whose data come
+    from the tested :func:`cnnlib.receptive.connected_pixels`.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .viz import plot_connections
+
+    image = as_float_array(image, "image", 2, "connections_widget", "(H, W)")
+    h, w = image.shape
+    row = widgets.IntSlider(value=h // 2, min=0, max=h - 1, description="row")
+    col = widgets.IntSlider(value=w // 2, min=0, max=w - 1, description="column")
+    layers = widgets.IntSlider(value=1, min=1, max=3, description="3x3 layers")
+    shuffle = widgets.ToggleButtons(options=["original", "shuffled"], value="original", description="pixels")
+    perm = np.asarray(permutation)
+    out = widgets.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            fig = plot_connections(image, (row.value, col.value), layers.value,
+                                   permutation=perm if shuffle.value == "shuffled" else None)
+            plt.show()
+            plt.close(fig)
+
+    for wdg in (row, col, layers, shuffle):
+        wdg.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([row, col]), widgets.HBox([layers, shuffle]), out])
+
+
+__all__ += ["connections_widget"]

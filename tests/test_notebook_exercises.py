@@ -129,3 +129,29 @@ def test_notebook_is_stored_executed_in_order_without_errors(path):
             assert not re.search(r" at 0x[0-9a-f]{6,}", text), f"{path.name}: a memory address in {source(c)[:60]!r}"
     nb = json.loads(path.read_text(encoding="utf-8"))
     assert "widgets" not in nb["metadata"], f"{path.name}: saved widget state (it would need a CDN in the book)"
+
+
+# ------------------------------------------------------------------ chapter 1
+CH01 = NOTEBOOKS / "01_why_convolution.ipynb"
+
+
+def test_ch01_solution_passes_the_check(capsys):
+    from cnnlib.exercises import check_receptive_field
+
+    fn = run(solution_code(CH01), "solution")["field_sizes"]
+    assert check_receptive_field(fn) is True
+    assert capsys.readouterr().out.startswith("PASS")
+
+
+def test_ch01_starter_runs_and_fails_the_check(capsys):
+    from cnnlib.exercises import check_receptive_field
+
+    fn = run(starter_code(CH01, "field_sizes"), "starter")["field_sizes"]
+    assert fn([(3, 1), (2, 2)]) == [1, 1]  # runs before the reader fills it in
+    assert check_receptive_field(fn) is False
+    assert capsys.readouterr().out.startswith("FAIL")
+
+
+def test_ch01_the_check_cell_calls_the_check_on_the_readers_function():
+    calls = [source(c) for c in cells(CH01) if c["cell_type"] == "code" and "check_receptive_field(" in source(c)]
+    assert any("check_receptive_field(field_sizes)" in c for c in calls)

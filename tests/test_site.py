@@ -479,3 +479,95 @@ def test_ch03_explorer_fits_a_phone_and_follows_the_theme(ch03_page, chromium, t
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 0.5, f"the explorer sticks out of a 390 px screen: {box}"
     light = ("rgb(255, 255, 255)", "rgb(31, 35, 40)")
     assert (tuple(colours) == light) == (theme == "light"), f"{theme} mode: colours {colours}"
+
+
+# ------------------------------------------- chapter 1: receptive fields in the page
+CH01 = "notebooks/01_why_convolution"
+# The chapter's VGG-like stack on a 32 x 32 input (its inputs, restated here).
+CH01_STACK_NAMES = ["conv 3x3", "conv 3x3", "pool 2x2", "conv 3x3", "conv 3x3", "pool 2x2", "conv 3x3"]
+
+
+def _ch01_page(site):
+    if CH01 not in DOCNAMES:
+        pytest.skip(f"{CH01} is not in the toc")
+    return sh.html_of(CH01, site)
+
+
+def test_chapter1_receptive_field_table_matches_cnnlib(site):
+    """The prose table (inline {eval} values) states exactly what cnnlib.receptive_fields computes."""
+    from cnnlib.receptive import Window, receptive_fields
+
+    soup = BeautifulSoup(_ch01_page(site).read_text(encoding="utf-8"), "html.parser")
+    tables = [t for t in soup.select("article table") if "jump" in t.get_text() and not t.find_parent("div", class_="cell")]
+    assert tables, "chapter 1 has no receptive-field table in its prose"
+    rows = [[td.get_text(" ", strip=True) for td in tr.find_all("td")] for tr in tables[0].select("tbody tr")]
+    stack = [Window(2, stride=2, name=n) if n.startswith("pool") else Window(3, padding=1, name=n) for n in CH01_STACK_NAMES]
+    want = [[str(i), r.name, str(r.size), str(r.jump), str(r.start), str(r.out)]
+            for i, r in enumerate(receptive_fields(stack, input_size=32), start=1)]
+    assert rows == want, f"the table in the page:\n{rows}\ncnnlib:\n{want}"
+
+
+def test_chapter1_receptive_field_animation_in_chromium(site, chromium):
+    """Every frame of every stack: the caption's field equals cnnlib's, the coloured input cells are
+    the field cut to the image, and Prev/Next/Play and the stack switch work."""
+    from cnnlib.receptive import Window, field_sets, receptive_fields
+
+    page_path = _ch01_page(site)
+    with sh.guarded_page(chromium, page_path.as_uri()) as (page, log):
+        page.evaluate(sh.JS_SETTLE)
+        anims = page.locator(".cnn-rf-anim")
+        assert anims.count() == 1, f"expected one receptive-field animation, found {anims.count()}"
+        root = anims.first
+        play = root.locator('[data-act="play"]')
+        if _text(play) == "Pause":
+            play.click()
+        assert _text(play) == "Play"
+        radios = root.locator('input[type="radio"]')
+        assert radios.count() == 2
+        problems = []
+        for s in range(radios.count()):
+            radios.nth(s).check()
+            counter = _text(root.locator(".cnn-counter"))
+            n_frames = int(re.search(r"of (\d+)", counter).group(1))
+            for f in range(n_frames):
+                caption = _text(root.locator(".cnn-caption"))
+                m = re.search(r"unit \((\d+), (\d+)\) of layer (\d+) sees a (\d+) × (\d+) field", caption)
+                if not m:
+                    problems.append(f"stack {s} frame {f}: caption {caption!r}")
+                    break
+                r, c, layer, fh, fw = map(int, m.groups())
+                levels = root.locator(".cnn-level")
+                input_cells = levels.nth(0).locator("td.in").count()
+                shape = (levels.nth(0).locator("tr").count(), levels.nth(0).locator("tr").first.locator("td").count())
+                # the stack behind this radio, read from its level captions
+                labels = [_text(x) for x in root.locator("figcaption").all()]
+                # "layer 2" / "pool 2x2 (5×5)" on two lines: the kind is the last line, without the shape
+                names = [re.sub(r"\s*\(\d+×\d+\)$", "", lb.splitlines()[-1]).strip() for lb in labels[1:]]
+                stack = [Window(2, stride=2, name=n) if n.startswith("pool") else Window(3, padding=1, name=n)
+                         for n in names][:layer]
+                rows = receptive_fields(stack, input_size=shape[0])
+                if (fh, fw) != (rows[-1].size, rows[-1].size):
+                    problems.append(f"stack {s} layer {layer}: caption says {fh}x{fw}, cnnlib {rows[-1].size}")
+                expect = int(field_sets(stack, shape[0], r)[0].sum() * field_sets(stack, shape[1], c)[0].sum())
+                if input_cells != expect:
+                    problems.append(f"stack {s} layer {layer}: {input_cells} coloured input cells, cnnlib {expect}")
+                if levels.nth(layer).locator("td.unit").count() != 1:
+                    problems.append(f"stack {s} layer {layer}: the unit is not marked once in its level")
+                before = counter
+                root.locator('[data-act="next"]').click()
+                counter = _text(root.locator(".cnn-counter"))
+                if f < n_frames - 1 and counter == before:
+                    problems.append(f"stack {s}: Next did not advance from {before!r}")
+            root.locator('[data-act="prev"]').click()
+            if _text(root.locator(".cnn-counter")) != f"layer {n_frames} of {n_frames}":
+                problems.append(f"stack {s}: Prev from layer 1 did not wrap to the last layer")
+        c = _text(root.locator(".cnn-counter"))
+        play.click()
+        try:
+            page.wait_for_function("([el, old]) => el.textContent.trim() !== old",
+                                   arg=[root.locator(".cnn-counter").element_handle(), c], timeout=6000)
+        except Exception:
+            problems.append("Play did not advance the animation within 6 s")
+        page.wait_for_timeout(100)
+        problems += log.problems()
+    assert not problems, "\n".join(problems)
