@@ -24,14 +24,15 @@ MODES = ("valid", "same", "full")
 EXPLICIT = ("int", "pair", "quad")
 
 
-def close(got, expected, x, k, g, b=None):
+def close(got, expected, x, k, g, b=None, pads=None):
     """Both results are float64 sums of the same C*KH*KW (+ bias) products, added in
     different orders (a BLAS product here, SciPy's or Python's loops there): they
-    may differ by the two rounding-error bounds, computed from |x| and |k|."""
+    may differ by the two rounding-error bounds, computed from |x| and |k| as the
+    cross-correlation of |x| with |k| padded by ``pads`` (default: the geometry's)."""
     assert got.shape == expected.shape, (got.shape, expected.shape)
     x4 = x if x.ndim == 4 else x[None, None]
     k4 = k if k.ndim == 4 else k[None, None]
-    padding = mode_pads(g)
+    padding = mode_pads(g) if pads is None else pads
     magnitude = tap_conv2d(np.abs(x4), np.abs(k4), None if b is None else np.abs(b), (g.sh, g.sw), padding, (g.dh, g.dw))
     n = k4[0].size + (b is not None)
     assert_within(got, expected.reshape(got.shape), bound(magnitude.reshape(got.shape), n, np.float64, np.float64))
@@ -85,7 +86,10 @@ def test_convolve2d_modes_match_scipy(g, seed):
     k = rng.standard_normal((g.kh, g.kw))
     got = convolve2d(x, k, padding=g.mode, stride=g.stride, dilation=g.dilation)
     expected = scipy.signal.convolve2d(x, dilate(k, (g.dh, g.dw)), mode=g.mode)[:: g.sh, :: g.sw]
-    close(got, expected, x, k[::-1, ::-1], g)
+    # Convolution is correlation with the flipped kernel; for 'same' the odd extra
+    # row/column of padding then moves to the top/left (see convolve2d's docstring).
+    t, b, l, r = mode_pads(g)
+    close(got, expected, x, k[::-1, ::-1], g, pads=(b, t, r, l))
 
 
 # (b) explicit padding, stride and dilation: pad, dilate, 'valid', subsample --
