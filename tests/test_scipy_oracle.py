@@ -184,3 +184,91 @@ def test_output_size_matches_conv2d_shape(g, n, c, f):
     t, b, l, r = mode_pads(g)
     assert (oh, ow) == (out_len(g.h, g.kh, t, b, g.sh, g.dh), out_len(g.w, g.kw, l, r, g.sw, g.dw))
     assert oh >= 1 and ow >= 1
+
+
+# (f) the contracts the docstrings state about SciPy, pinned -------------------
+#
+# Integer data throughout: every sum is exact, so "equals" is array_equal.
+
+
+def _ints(shape, seed):
+    return np.random.default_rng(seed).integers(-5, 6, size=shape).astype(float)
+
+
+@pytest.mark.parametrize("fn", [correlate2d, convolve2d])
+def test_valid_raises_where_scipy_swaps_the_arguments(fn):
+    x, k = _ints((2, 3), 0), _ints((3, 4), 1)  # the kernel is larger on both axes
+    ref = getattr(scipy.signal, fn.__name__)
+    # SciPy's "swapped valid": it slides x over k instead ...
+    swapped = ref(x, k, mode="valid")
+    assert swapped.shape == (2, 2)
+    if fn is correlate2d:
+        np.testing.assert_array_equal(swapped, scipy.signal.correlate2d(k, x, mode="valid")[::-1, ::-1])
+    else:
+        np.testing.assert_array_equal(swapped, scipy.signal.convolve2d(k, x, mode="valid"))
+    # ... cnnlib refuses: the kernel has no position inside the input.
+    with pytest.raises(ValueError, match=rf"{fn.__name__}: k covers \(3, 4\).*larger than the padded input \(2, 3\)"):
+        fn(x, k)
+    with pytest.raises(ValueError, match=fn.__name__):
+        fn(x, k, padding="valid")
+
+
+@pytest.mark.parametrize("fn", [correlate2d, convolve2d])
+def test_valid_raises_like_scipy_when_one_axis_is_too_large(fn):
+    x, k = _ints((2, 3), 2), _ints((3, 2), 3)
+    with pytest.raises(ValueError):
+        getattr(scipy.signal, fn.__name__)(x, k, mode="valid")
+    with pytest.raises(ValueError, match=fn.__name__):
+        fn(x, k)
+
+
+@pytest.mark.parametrize("xshape", [(5, 6), (4, 4), (2, 3), (1, 1)])
+@pytest.mark.parametrize("kshape", [(2, 4), (3, 3), (1, 2), (4, 5)])
+@pytest.mark.parametrize("fn", [correlate2d, convolve2d])
+def test_valid_same_and_full_match_scipy_2d_functions(fn, xshape, kshape):
+    x, k = _ints(xshape, 4), _ints(kshape, 5)
+    ref = getattr(scipy.signal, fn.__name__)
+    np.testing.assert_array_equal(fn(x, k, padding="full"), ref(x, k, mode="full"))
+    np.testing.assert_array_equal(fn(x, k, padding="same"), ref(x, k, mode="same"))  # also a kernel larger than x
+    if kshape[0] <= xshape[0] and kshape[1] <= xshape[1]:
+        np.testing.assert_array_equal(fn(x, k), ref(x, k, mode="valid"))
+        np.testing.assert_array_equal(fn(x, k, padding="valid"), ref(x, k, mode="valid"))
+
+
+def test_same_with_an_even_kernel_matches_correlate2d_not_correlate():
+    x = _ints((5, 6), 6)
+    for kshape, agrees_with_nd in (((2, 4), False), ((2, 3), False), ((3, 2), False), ((3, 3), True)):
+        k = _ints(kshape, 7)
+        ours = correlate2d(x, k, padding="same")
+        np.testing.assert_array_equal(ours, scipy.signal.correlate2d(x, k, mode="same"))
+        nd = scipy.signal.correlate(x, k, mode="same", method="direct")
+        assert np.array_equal(ours, nd) is agrees_with_nd, kshape
+    # where the extra zero goes: a 2x2 kernel that picks its top-left tap returns x
+    # itself (padding after), scipy.signal.correlate returns x shifted down-right.
+    eye, pick = np.eye(3), np.array([[1.0, 0.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(correlate2d(eye, pick, padding="same"), eye)
+    np.testing.assert_array_equal(scipy.signal.correlate(eye, pick, mode="same", method="direct"), np.diag([0.0, 1.0, 1.0]))
+
+
+def test_convolve2d_same_matches_both_scipy_convolutions():
+    x = _ints((5, 6), 8)
+    for kshape in ((2, 4), (3, 2), (3, 3), (1, 2)):
+        k = _ints(kshape, 9)
+        ours = convolve2d(x, k, padding="same")
+        np.testing.assert_array_equal(ours, scipy.signal.convolve2d(x, k, mode="same"))
+        np.testing.assert_array_equal(ours, scipy.signal.convolve(x, k, mode="same", method="direct"))
+        if kshape[0] % 2 and kshape[1] % 2:
+            np.testing.assert_array_equal(ours, correlate2d(x, k[::-1, ::-1], padding="same"))
+
+
+def test_convolution_commutes_in_full_mode_only():
+    a, b = _ints((4, 5), 10), _ints((2, 3), 11)
+    np.testing.assert_array_equal(convolve2d(a, b, padding="full"), convolve2d(b, a, padding="full"))
+    assert convolve2d(a, b, padding="same").shape == a.shape != convolve2d(b, a, padding="same").shape
+    assert convolve2d(a, b).shape == (3, 3)
+    with pytest.raises(ValueError, match="convolve2d"):
+        convolve2d(b, a)  # 'valid': a does not fit in b
+    # cross-correlation does not commute even in 'full' mode: swapping rotates the result
+    full_ab = correlate2d(a, b, padding="full")
+    assert not np.array_equal(full_ab, correlate2d(b, a, padding="full"))
+    np.testing.assert_array_equal(full_ab, correlate2d(b, a, padding="full")[::-1, ::-1])
