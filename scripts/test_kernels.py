@@ -84,7 +84,13 @@ DEFAULT_CONFIGS = "default Haswell Sandybridge Prescott threads1"
 DEFAULT_NBVAL = "Haswell"
 
 # Test files that compute nothing with the BLAS (run once, in the main session).
-NOT_NUMERIC = ("tests/test_site.py", "tests/test_benchmarks.py", "tests/test_environment.py", "tests/test_jupytext_pairs.py")
+NOT_NUMERIC = (
+    "tests/test_site.py",
+    "tests/test_benchmarks.py",
+    "tests/test_environment.py",
+    "tests/test_jupytext_pairs.py",
+    "tests/test_ci.py",
+)
 
 
 def cpu_flags() -> set:
