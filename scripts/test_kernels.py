@@ -23,10 +23,13 @@ The configurations
                  are removed, so this really is the default); skipped when the
                  calling environment sets none, because the main session of
                  `make test` just ran the whole suite like that
-    Haswell      AVX2 + FMA      OPENBLAS_CORETYPE=Haswell
-    Sandybridge  AVX, no FMA     OPENBLAS_CORETYPE=Sandybridge
-    Prescott     SSE3, no FMA    OPENBLAS_CORETYPE=Prescott (OpenBLAS calls it "Katmai")
+    Haswell      AVX2 + FMA      OPENBLAS_CORETYPE=Haswell, NumPy without its AVX-512 loops
+    Sandybridge  AVX, no FMA     OPENBLAS_CORETYPE=Sandybridge, NumPy's baseline loops only
+    Prescott     SSE3, no FMA    OPENBLAS_CORETYPE=Prescott (OpenBLAS calls it "Katmai"),
+                                 NumPy's baseline loops only
     threads1     default kernel, OPENBLAS_NUM_THREADS=1
+
+(NPY_DISABLE_CPU_FEATURES switches NumPy's loops; see NUMPY_AVX2 below.)
 
 Before each run the kernel OpenBLAS actually loaded is read back from it
 (tests/_blas.py): OpenBLAS falls back silently on an unknown name or one the
@@ -61,7 +64,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
-# Variables that choose OpenBLAS's kernel, cache blocking or thread count.
+# Variables that choose OpenBLAS's kernel, cache blocking or thread count, and
+# NumPy's own SIMD loops: all removed from the calling environment first.
 OPENBLAS_VARS = (
     "OPENBLAS_CORETYPE",
     "OPENBLAS_L2_SIZE",
@@ -70,14 +74,25 @@ OPENBLAS_VARS = (
     "GOTO_NUM_THREADS",
     "OMP_NUM_THREADS",
     "OPENBLAS_VERBOSE",
+    "NPY_DISABLE_CPU_FEATURES",
+    "NPY_ENABLE_CPU_FEATURES",
 )
+
+# NumPy picks its own SIMD loops per CPU too (np.exp, np.sum, ...: their last
+# bits differ between its AVX-512 and AVX2 loops). So each kernel configuration
+# also switches off the NumPy features that such a machine lacks: an AVX2
+# machine runs NumPy's X86_V3 loops, an AVX machine without AVX2 (Sandybridge)
+# only the X86_V2 baseline, which is also the least NumPy 2.4 needs at all.
+NUMPY_AVX2 = "X86_V4 AVX512_ICL AVX512_SPR"
+NUMPY_BASELINE = "X86_V3 X86_V4 AVX512_ICL AVX512_SPR"
 
 CONFIGS = {
     # name: (variables, core to expect or None for "whatever the default is", CPU flags it needs)
     "default": ({}, None, ()),
-    "Haswell": ({"OPENBLAS_CORETYPE": "Haswell"}, "Haswell", ("avx2", "fma")),
-    "Sandybridge": ({"OPENBLAS_CORETYPE": "Sandybridge"}, "Sandybridge", ("avx",)),
-    "Prescott": ({"OPENBLAS_CORETYPE": "Prescott"}, "Prescott", ("pni",)),  # pni = SSE3
+    "Haswell": ({"OPENBLAS_CORETYPE": "Haswell", "NPY_DISABLE_CPU_FEATURES": NUMPY_AVX2}, "Haswell", ("avx2", "fma")),
+    "Sandybridge": ({"OPENBLAS_CORETYPE": "Sandybridge", "NPY_DISABLE_CPU_FEATURES": NUMPY_BASELINE}, "Sandybridge", ("avx",)),
+    # pni = SSE3
+    "Prescott": ({"OPENBLAS_CORETYPE": "Prescott", "NPY_DISABLE_CPU_FEATURES": NUMPY_BASELINE}, "Prescott", ("pni",)),
     "threads1": ({"OPENBLAS_NUM_THREADS": "1"}, None, ()),
 }
 DEFAULT_CONFIGS = "default Haswell Sandybridge Prescott threads1"

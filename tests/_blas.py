@@ -1,7 +1,7 @@
 """Which BLAS NumPy uses, and which OpenBLAS kernel (core type) is active.
 
 ``python tests/_blas.py`` prints one line such as
-``numpy 2.4.6, BLAS scipy-openblas 0.3.31.188.0, OpenBLAS core SkylakeX, 2 threads``;
+``numpy 2.4.6 (SIMD X86_V2+X86_V3+X86_V4+...), BLAS scipy-openblas 0.3.31.188.0, OpenBLAS core SkylakeX, 2 threads``;
 ``python tests/_blas.py --expect Haswell`` exits 1 unless every OpenBLAS
 loaded into the process runs that kernel (``make test-kernels`` uses it so that
 a run labelled Haswell really is one: OpenBLAS silently falls back to another
@@ -62,11 +62,21 @@ def openblas_cores() -> dict[str, tuple[str, int]]:
     return cores
 
 
+def numpy_simd() -> str:
+    """NumPy's own SIMD level in use: its baseline plus the dispatched features it found."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_baseline__, __cpu_dispatch__, __cpu_features__
+    except ImportError:  # another NumPy layout
+        return "unknown"
+    found = [f for f in __cpu_dispatch__ if __cpu_features__.get(f)]
+    return "+".join(list(__cpu_baseline__[-1:]) + found) or "none"
+
+
 def describe() -> str:
     blas, version = numpy_blas()
     cores = openblas_cores()
     kernel = ", ".join(sorted({f"OpenBLAS core {c}, {t} threads" for c, t in cores.values()})) or "core unknown"
-    return f"numpy {np.__version__}, BLAS {blas} {version}, {kernel}"
+    return f"numpy {np.__version__} (SIMD {numpy_simd()}), BLAS {blas} {version}, {kernel}"
 
 
 def main(argv) -> int:
