@@ -32,11 +32,12 @@ def source(cell) -> str:
 def solution_code(path: Path) -> str:
     for cell in cells(path):
         text = source(cell)
-        if cell["cell_type"] == "markdown" and "<details>" in text:
+        # a collapsed solution: an HTML <details> block or a MyST {dropdown}
+        if cell["cell_type"] == "markdown" and ("<details>" in text or re.search(r"^:{3,}\{dropdown\}", text, re.M)):
             blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-            assert blocks, f"{path.name}: the <details> solution has no ```python block"
+            assert blocks, f"{path.name}: the collapsed solution has no ```python block"
             return blocks[0]
-    raise AssertionError(f"{path.name}: no collapsed <details> solution found")
+    raise AssertionError(f"{path.name}: no collapsed solution (<details> or {{dropdown}}) found")
 
 
 def starter_code(path: Path, name: str) -> str:
