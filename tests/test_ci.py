@@ -77,3 +77,33 @@ def test_github_workflow_runs_the_readme_test_command_on_ubuntu_python_311_with_
     # the workflow runs on every push (on: is parsed by PyYAML as True)
     triggers = workflow.get("on", workflow.get(True))
     assert "push" in triggers
+
+
+def _kernels_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("test_kernels_script", ROOT / "scripts" / "test_kernels.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_make_test_runs_the_kernel_matrix():
+    recipe = re.search(r"^test:.*?\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(encoding="utf-8"), flags=re.M)
+    assert recipe and "scripts/test_kernels.py" in recipe.group(1)
+
+
+def test_the_kernel_matrix_covers_the_required_configurations(monkeypatch):
+    tk = _kernels_script()
+    assert set(tk.DEFAULT_CONFIGS.split()) == {"default", "Haswell", "Sandybridge", "Prescott", "threads1"}
+    assert tk.CONFIGS["threads1"][0] == {"OPENBLAS_NUM_THREADS": "1"}
+    for name in ("Haswell", "Sandybridge", "Prescott"):
+        assert tk.CONFIGS[name][0]["OPENBLAS_CORETYPE"] == name
+    # 'default' really is the default: whatever the caller exported is dropped.
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setenv("OPENBLAS_L2_SIZE", "262144")
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
+    monkeypatch.setenv("NPY_DISABLE_CPU_FEATURES", "X86_V4")
+    env = tk.clean_env()
+    assert not {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "NPY_DISABLE_CPU_FEATURES"} & set(env)
+    assert env.get("PATH") == __import__("os").environ.get("PATH")
