@@ -20,7 +20,7 @@ BUILD_DIR := _build
 # Always build with warnings as errors: without -W a chapter that raises still "succeeds".
 BOOK_FLAGS := --toc book/_toc.yml -W -n --keep-going --all
 
-.PHONY: help book test test-fast notebooks bench chromium lock clean
+.PHONY: help book test test-fast test-kernels notebooks bench chromium lock clean
 
 help:
 	@echo "make book   build the book offline and say how to open it (and how to start JupyterLab)"
@@ -51,9 +51,20 @@ book: $(BOOK_VENV)/.installed
 	@echo "To run the chapters live, with widgets, in JupyterLab:"
 	@echo "    $(BOOK_VENV)/bin/jupyter lab notebooks/"
 
+# One pytest session with everything, in the caller's environment; then the
+# numeric tests again under the other OpenBLAS kernels (test-kernels).
 test: $(TEST_VENV)/.installed chromium
 	CNNBOOK_CHROMIUM="$$(bash scripts/find-chromium)" $(TEST_VENV)/bin/python -m pytest -n 2 --dist loadfile \
 	  --nbval-lax --nbval-current-env tests cnnlib notebooks
+	$(TEST_VENV)/bin/python scripts/test_kernels.py
+
+# The numeric tests (cnnlib tests, doctests) under OPENBLAS_CORETYPE=Haswell,
+# Sandybridge, Prescott, the default and OPENBLAS_NUM_THREADS=1, and nbval
+# under some of them: a tolerance or a printed digit tuned to one machine's
+# kernel fails here. KERNELS / NBVAL_KERNELS choose (NBVAL_KERNELS=all: every
+# one); see scripts/test_kernels.py.
+test-kernels: $(TEST_VENV)/.installed
+	$(TEST_VENV)/bin/python scripts/test_kernels.py
 
 # The same without the book build and browser visit, for a quick loop while writing.
 test-fast: $(TEST_VENV)/.installed

@@ -276,27 +276,63 @@ def correlate2d(x, k, *, padding=0, stride=1, dilation=1) -> np.ndarray:
     ``out[i, j] = sum_{m, n} x[i*S + m*D, j*S + n*D] * k[m, n]`` over the padded
     input: the kernel slides **without** being flipped. This is what
     ``torch.nn.Conv2d`` and every deep-learning "convolution" compute.
-    ``correlate2d(x, k, padding='full')`` equals
-    ``scipy.signal.correlate2d(x, k, mode='full')``, and ``'valid'`` likewise.
+
+    How it relates to ``scipy.signal.correlate2d`` (equal up to floating-point
+    rounding, because the products are added in another order; exactly equal
+    for integer inputs). With dilation D compare with SciPy on the kernel with
+    D - 1 zeros between its taps; with stride S take every S-th row and column
+    of SciPy's result.
+
+    * ``padding='full'``: equals ``correlate2d(x, k, mode='full')``, for any
+      shapes.
+    * ``padding='valid'`` (or 0, the default): equals ``mode='valid'`` when the
+      kernel fits in the input, ``KH <= H`` and ``KW <= W``. When it does not,
+      this function raises ``ValueError``. SciPy raises too when only one axis
+      is too large, but when ``k`` is larger on both axes it swaps the two
+      arrays and returns ``correlate2d(k, x, 'valid')`` rotated by 180°
+      ("swapped valid"): a result that is not the kernel sliding over ``x``.
+    * ``padding='same'`` (stride 1 only): equals ``mode='same'``, also for a
+      kernel larger than the input. An even kernel needs an odd number of
+      zeros; the extra row/column goes at the bottom/right, as in PyTorch and
+      ``scipy.signal.correlate2d``. The n-dimensional
+      ``scipy.signal.correlate(x, k, mode='same')`` puts it at the top/left
+      instead, so for an even kernel its result is shifted by one; for an odd
+      kernel all three agree.
+    * explicit padding (an int, (ph, pw) or (top, bottom, left, right)):
+      equals ``mode='valid'`` on ``np.pad(x, ((top, bottom), (left, right)))``.
 
     Parameters
     ----------
     x : array_like, shape (H, W)
     k : array_like, shape (KH, KW)
     padding : int, (int, int), (top, bottom, left, right) or {'valid', 'same', 'full'}, keyword-only
-        Zeros per side. ``'same'`` keeps the size (stride 1 only) and matches
-        SciPy's ``mode='same'``.
+        Zeros per side. ``'same'`` keeps the size (stride 1 only).
     stride, dilation : int or (int, int), keyword-only
 
     Returns
     -------
     ndarray, shape (OH, OW)
 
+    Raises
+    ------
+    ValueError
+        If the (dilated) kernel is larger than the padded input on either axis,
+        or ``padding='same'`` with a stride other than 1.
+
     Examples
     --------
-    >>> correlate2d([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 1], [0, 2]])
+    >>> x = [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+    >>> correlate2d(x, [[1, 1], [0, 2]])
     array([[13., 17.],
            [25., 29.]])
+    >>> correlate2d(x, [[1, 1], [0, 2]], padding='same')   # the extra zeros at the bottom/right
+    array([[13., 17.,  3.],
+           [25., 29.,  6.],
+           [15., 17.,  9.]])
+    >>> correlate2d([[1, 1], [0, 2]], x)                    # no 'valid' position: no SciPy-style swap
+    Traceback (most recent call last):
+    ...
+    ValueError: correlate2d: k covers (3, 3) (height, width), larger than the padded input (2, 2) (x.shape=(2, 2), k.shape=(3, 3); padding (top, bottom, left, right)=(0, 0, 0, 0))
     """
     return _single("correlate2d", x, k, padding, stride, dilation, flip=False)
 
@@ -305,17 +341,41 @@ def correlate2d(x, k, *, padding=0, stride=1, dilation=1) -> np.ndarray:
 def convolve2d(x, k, *, padding=0, stride=1, dilation=1) -> np.ndarray:
     """Convolution (합성곱) in the mathematical sense: the kernel is flipped.
 
-    ``convolve2d(x, k) == correlate2d(x, k[::-1, ::-1])``. With
-    ``padding='full'`` it equals ``scipy.signal.convolve2d(x, k, mode='full')``
-    and, unlike cross-correlation, it is commutative and associative.
+    ``convolve2d(x, k, ...) == correlate2d(x, k[::-1, ::-1], ...)`` for every
+    padding except an even kernel with ``'same'``, where the odd extra
+    row/column of zeros moves to the top/left (the flip moves it), so that the
+    result stays equal to ``scipy.signal.convolve2d(x, k, mode='same')`` (and
+    to ``scipy.signal.convolve``'s).
 
-    Parameters and Returns are as for :func:`correlate2d`.
+    Relation to ``scipy.signal.convolve2d`` (up to rounding; exact for
+    integers), as for :func:`correlate2d`: ``'full'`` equals ``mode='full'``
+    for any shapes; ``'same'`` equals ``mode='same'``; ``'valid'`` equals
+    ``mode='valid'`` when the kernel fits in the input, and raises
+    ``ValueError`` where SciPy would swap the two arrays (``k`` larger on both
+    axes; SciPy then returns ``convolve2d(k, x, 'valid')``).
+
+    Only with ``padding='full'`` is the operation **commutative**,
+    ``convolve2d(a, b, padding='full') == convolve2d(b, a, padding='full')``,
+    and associative, and for any shapes, unlike cross-correlation. In
+    ``'valid'`` and ``'same'`` mode the two arguments play different roles
+    (``'same'`` returns the shape of ``x``; ``'valid'`` needs ``k`` to fit in
+    ``x``), so swapping them changes the result or raises.
+
+    Parameters, Returns and Raises are as for :func:`correlate2d`.
 
     Examples
     --------
     >>> convolve2d([[1, 2, 3], [4, 5, 6], [7, 8, 9]], [[1, 1], [0, 2]])
     array([[11., 15.],
            [23., 27.]])
+    >>> convolve2d([[1, 2]], [[3, 4, 5]], padding='full')   # [1*3, 1*4 + 2*3, 1*5 + 2*4, 2*5]
+    array([[ 3., 10., 13., 10.]])
+    >>> convolve2d([[3, 4, 5]], [[1, 2]], padding='full')   # commutative in 'full' mode
+    array([[ 3., 10., 13., 10.]])
+    >>> convolve2d([[3, 4, 5]], [[1, 2]], padding='same')   # not in 'same': the shape of x ...
+    array([[ 3., 10., 13.]])
+    >>> convolve2d([[1, 2]], [[3, 4, 5]], padding='same')
+    array([[10., 13.]])
     """
     return _single("convolve2d", x, k, padding, stride, dilation, flip=True)
 

@@ -6,8 +6,23 @@ numerical derivative differentiates the *test's own* forward implementations
 (``_reference``), not cnnlib's, so a backward pass that merely agrees with a
 wrong forward pass cannot pass.
 
-Relative error: ``max |numerical - analytic| / max(|numerical|, |analytic|)``
-over the whole array, printed for every check (run with ``-s`` to see it).
+Each loss is linear in the variable being perturbed, so a central difference
+has no truncation error: what separates it from the analytic gradient is
+rounding only, and the tolerance is that rounding, bounded per element from
+the inputs (``tolerance`` below; ``_reference.bound`` explains gamma(n)):
+
+* the loss is a float64 sum of products whose absolute values add up to at
+  most T (the same loss on |x| + h, |w| + h, |b| + h, |G|); each evaluation is
+  off by at most gamma(n_L) * T, and the difference of two, divided by 2h,
+  by gamma(n_L) * T / h;
+* x + h and x - h are rounded: the step is 2h within 2u(|x| + h), a relative
+  error of u(|x| + h) / h on a gradient of size at most S (its own sum of
+  absolute terms), plus two roundings for the subtraction and the division;
+* the analytic gradient is itself a float64 sum of n terms: gamma(n) * S.
+
+The relative error ``max |numerical - analytic| / max(|numerical|, |analytic|)``
+and the worst ratio of error to tolerance are printed for every check (run
+with ``-s`` to see them).
 """
 
 from __future__ import annotations
@@ -15,10 +30,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from _reference import named_pads, ref_avg_pool2d, ref_max_pool2d, tap_conv2d
+from _reference import conv2d_sums, conv_input_grad, gamma, named_pads, pad4, ref_avg_pool2d, ref_max_pool2d, tap_conv2d, unit_roundoff
 from cnnlib import avg_pool2d_backward, conv2d_backward, max_pool2d_backward
 
-MAX_REL_ERR = 1e-6
+U = unit_roundoff(np.float64)
 
 
 def numerical_grad(f, a, h):
@@ -43,10 +58,17 @@ def rel_error(numerical, analytic):
     return float(np.abs(numerical - analytic).max() / scale)
 
 
-def check(name, numerical, analytic):
+def tolerance(a, h, loss_magnitude, n_loss, grad_magnitude, n_grad):
+    """Largest |numerical - analytic| rounding allows, per entry of the variable ``a``."""
+    step = U * (np.abs(a) + h) / h + 2 * U                        # rounded x +- h, subtraction, division
+    return gamma(n_loss, np.float64) * loss_magnitude / h + grad_magnitude * (step + gamma(n_grad, np.float64))
+
+
+def check(name, numerical, analytic, tol):
     err = rel_error(numerical, analytic)
-    print(f"{name}: max relative error {err:.2e}")
-    assert err < MAX_REL_ERR, f"{name}: max relative error {err:.2e} >= {MAX_REL_ERR:g}"
+    ratio = float((np.abs(numerical - analytic) / tol).max())
+    print(f"{name}: max relative error {err:.2e}, worst error / rounding bound {ratio:.2e}")
+    assert np.all(np.abs(numerical - analytic) <= tol), f"{name}: error {ratio:.2f} times the rounding bound"
     # a gradient that is identically zero would make the check meaningless
     assert np.abs(numerical).max() > 0
 
@@ -84,9 +106,15 @@ def test_conv2d_backward_matches_central_differences(xshape, wshape, stride, pad
     assert dx.shape == x.shape and dw_.shape == w.shape and db.shape == (f,)
 
     h_step = 1e-5  # the loss is linear in each of x, w, b: no truncation error
-    check("dx", numerical_grad(loss, x, h_step), dx)
-    check("dw", numerical_grad(loss, w, h_step), dw_)
-    check("db", numerical_grad(loss, b, h_step), db)
+    # T: the loss on magnitudes, at least as large as any perturbed evaluation's terms;
+    # n_L: C*KH*KW products and the bias per output, times G, summed over all outputs.
+    h = h_step
+    T = float(np.sum(tap_conv2d(np.abs(x) + h, np.abs(w) + h, np.abs(b) + h, stride, pads, dilation) * np.abs(G)))
+    n_loss = c * kh * kw + 1 + G.size
+    sums = conv2d_sums(x, w, b, G, stride, pads, dilation)
+    for name, var, analytic in (("dx", x, dx), ("dw", w, dw_), ("db", b, db)):
+        _, magnitude, n = sums[name]
+        check(name, numerical_grad(loss, var, h), analytic, tolerance(var, h, T, n_loss, magnitude, n))
 
 
 def test_conv2d_backward_by_hand():
@@ -113,6 +141,17 @@ POOL_SETTINGS = [
 ]
 
 
+def _window_sums(g, x_shape, kernel, stride, padding):
+    """For every input pixel, the sum of g over the pooling windows that contain it."""
+    n, c, h, w = x_shape
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    stride = (kh, kw) if stride is None else stride
+    oh, ow = g.shape[2:]
+    ones = np.ones((1, 1, kh, kw))
+    pads = pad4(padding)
+    return conv_input_grad(g.reshape(n * c, 1, oh, ow), ones, (n * c, 1, h, w), stride, pads, 1).reshape(x_shape)
+
+
 def _distinct_input(shape, seed):
     # A random permutation of 0..size-1, spaced 1 apart: no two values within the
     # finite-difference step, so the max never changes hands (no kinks, no ties).
@@ -129,7 +168,13 @@ def test_max_pool2d_backward_matches_central_differences(xshape, kernel, stride,
         return float(np.sum(ref_max_pool2d(x, kernel, stride, padding) * G))
 
     dx = max_pool2d_backward(G, x, kernel, stride=stride, padding=padding)
-    check("max_pool dx", numerical_grad(loss, x, 1e-4), dx)
+    h = 1e-4
+    # The max itself is exact; times G and summed: G.size roundings. A pixel's gradient
+    # is at most the |G| of every window that holds it, added up (up to KH*KW of them).
+    T = float(np.sum(ref_max_pool2d(np.abs(x) + h, kernel, stride, padding) * np.abs(G)))
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    tol = tolerance(x, h, T, G.size, _window_sums(np.abs(G), x.shape, kernel, stride, padding), kh * kw)
+    check("max_pool dx", numerical_grad(loss, x, h), dx, tol)
 
 
 @pytest.mark.parametrize("xshape, kernel, stride, padding", POOL_SETTINGS)
@@ -141,7 +186,14 @@ def test_avg_pool2d_backward_matches_central_differences(xshape, kernel, stride,
         return float(np.sum(ref_avg_pool2d(x, kernel, stride, padding) * G))
 
     dx = avg_pool2d_backward(G, x, kernel, stride=stride, padding=padding)
-    check("avg_pool dx", numerical_grad(loss, x, 1e-5), dx)
+    h = 1e-5
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    # A window mean (KH*KW + 1 roundings), times G, summed over G.size outputs;
+    # each pixel gets a share G / (KH*KW) of every window that holds it.
+    T = float(np.sum(ref_avg_pool2d(np.abs(x) + h, kernel, stride, padding) * np.abs(G)))
+    grad_magnitude = _window_sums(np.abs(G), x.shape, kernel, stride, padding) / (kh * kw)
+    tol = tolerance(x, h, T, kh * kw + 1 + G.size, grad_magnitude, kh * kw + 1)
+    check("avg_pool dx", numerical_grad(loss, x, h), dx, tol)
 
 
 def test_max_pool2d_backward_routes_to_the_maximum_by_hand():

@@ -278,6 +278,24 @@ def test_check_correlate2d_quiet(capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_check_correlate2d_allows_rounding_and_nothing_more(capsys):
+    # A correct answer that adds each window's products in the opposite order
+    # rounds differently and still passes; a result off by a relative 1e-12
+    # (a thousand times the rounding of a sum of at most 9 products) fails.
+    def reversed_sum(x, k):
+        kh, kw = k.shape
+        out = np.zeros((x.shape[0] - kh + 1, x.shape[1] - kw + 1))
+        for i in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                out[i, j] = sum(reversed((x[i : i + kh, j : j + kw] * k).ravel().tolist()))
+        return out
+
+    assert check_correlate2d(reversed_sum, verbose=False) is True
+    assert check_correlate2d(lambda x, k: correlate2d(x, k) * (1 + 1e-12), verbose=False) is False
+    # integers are exact: one unit off anywhere fails
+    assert check_correlate2d(lambda x, k: correlate2d(x, k) + (x.shape == (3, 3)) * np.eye(2), verbose=False) is False
+
+
 def _raises(x, k):
     raise IndexError("index 3 is out of bounds")
 
