@@ -15,6 +15,7 @@ from .im2col import col2im, im2col
 from .params import conv_params, dense_params, locally_connected_params
 from .pooling import avg_pool2d, avg_pool2d_backward, global_avg_pool2d, max_pool2d, max_pool2d_backward
 from .steps import WindowStep, window_step, window_steps
+from .trace import ConvTrace, conv_trace
 
 __version__ = "0.1.0"
 
@@ -37,4 +38,6 @@ __all__ = [
     "WindowStep",
     "window_step",
     "window_steps",
+    "ConvTrace",
+    "conv_trace",
 ]
