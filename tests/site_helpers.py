@@ -39,6 +39,10 @@ SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
 PROSE_NUMBERS: Dict[str, List[str]] = {
     # input [[1,2,3],[4,5,6],[7,8,9]] cross-correlated with [[1,1],[0,2]]
     "notebooks/02_convolution_vs_cross_correlation": ["13", "17", "25", "29"],
+    # AlexNet conv1 on one 3x227x227 image, 96 filters 11x11, stride 4: the im2col
+    # matrix (55*55 rows, 3*11*11 columns, float32: MB, times the input) and the
+    # multiply-adds; the flattened 3x75x64 photo.
+    "notebooks/04_channels_batches_im2col": ["3,025", "363", "1,098,075", "4.4", "7.1", "105,415,200", "14,400"],
 }
 GLUED_NUMBERS = PROSE_NUMBERS  # the old name
 
