@@ -230,6 +230,7 @@ html[data-theme="dark"] #{id}, body[data-jp-theme-light="false"] #{id} {{
 #{id} button {{ font: inherit; padding: 0.2em 0.8em; border: 1px solid #888; border-radius: 4px; background: var(--btn); color: var(--fg); cursor: pointer; }}
 #{id} .cnn-scroll {{ overflow-x: auto; max-width: 100%; }}
 #{id} .cnn-grids {{ display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }}
+#{id} .cnn-channels {{ display: flex; gap: 0.6em; }}
 #{id} figure {{ margin: 0; text-align: center; }}
 #{id} figcaption {{ font-size: 0.85em; margin-top: 0.3em; }}
 #{id} table {{ border-collapse: collapse; margin: 0 auto; }}
@@ -372,13 +373,15 @@ def im2col_unfolding_data(x, w) -> Dict:
     colsg, wg = _grid(cols), _grid(w_mat)
 
     def channels(i, j):
-        return {
-            f"ch{ch}": grid_html(
+        # All channels in one slot ("input"), side by side, each with its caption.
+        tables = "".join(
+            '<figure>' + grid_html(
                 _grid(x[ch]),
                 [["hit" if i <= r < i + fh and j <= q < j + fw else "" for q in range(wd)] for r in range(h)],
-            )
+            ) + f"<figcaption>channel {ch}</figcaption></figure>"
             for ch in range(c)
-        }
+        )
+        return {"input": f'<div class="cnn-channels">{tables}</div>'}
 
     unfold = []
     for r in range(oh * ow):
@@ -448,8 +451,8 @@ def im2col_animation(x, w, interval_ms: int = 1200, autoplay: bool = True) -> Fr
     """
     data = im2col_unfolding_data(x, w)
     s = data["shape"]
-    slots = [(f"ch{ch}", f"channel {ch}") for ch in range(s["C"])]
-    slots += [("cols", "im2col matrix"), ("filters", f"filters w.reshape(FN, -1).T ({s['C'] * s['FH'] * s['FW']} × {s['FN']})"),
+    slots = [("input", f"input ({s['C']} × {s['H']} × {s['W']}), patch outlined in every channel"),
+             ("cols", "im2col matrix"), ("filters", f"filters w.reshape(FN, -1).T ({s['C'] * s['FH'] * s['FW']} × {s['FN']})"),
               ("out", f"output: {s['FN']} maps of {s['OH']} × {s['OW']}, side by side")]
     anim = FrameAnimation(slots, data["modes"], interval_ms, autoplay, label="im2col animation")
     anim.data = data

@@ -127,7 +127,7 @@ def test_im2col_animation_rows_are_the_patches_and_products_the_outputs():
         assert row == patch.tolist()
         assert all(v == "" for v in cells[(r + 1) * 18:])       # later rows not filled yet
         assert frame["slots"]["cols"].count('class="hit') == 18   # one row highlighted (sep cells too)
-        hits = sum(frame["slots"][f"ch{ch}"].count('class="hit"') for ch in range(3))
+        hits = frame["slots"]["input"].count('class="hit"')
         assert hits == 3 * 2 * 3                                  # the patch in every channel
     for k, frame in enumerate(product["frames"]):
         r, f = divmod(k, 2)
