@@ -219,7 +219,8 @@ __all__ = ["sliding_window_animation", "sliding_window_data", "SlidingWindowAnim
 _PLAYER_CSS = """
 #{id} {{ --fg: #222; --bg: #fff; --line: #bbb; --btn: #f4f4f4; --hit: #fde0dd; --hit-line: #d62728;
         --done: #e3eefa; --col: #fff3e0; --col-line: #e6550d; --out: #ede7f6; --out-line: #6a3d9a;
-        font-family: system-ui, sans-serif; margin: 0.5em 0 1em; color: var(--fg); max-width: 100%; }}
+        font-family: system-ui, sans-serif; margin: 0.5em 0 1em; color: var(--fg); max-width: 100%;
+        background: var(--bg); padding: 0.5em; border-radius: 6px; box-sizing: border-box; }}
 html[data-theme="dark"] #{id}, body[data-jp-theme-light="false"] #{id} {{
         --fg: #e6e6e6; --bg: #1e1e1e; --line: #555; --btn: #333; --hit: #5c2623; --hit-line: #ff6b6b;
         --done: #1d3350; --col: #4a3015; --col-line: #fd8d3c; --out: #35294d; --out-line: #b39ddb; }}
@@ -232,7 +233,7 @@ html[data-theme="dark"] #{id}, body[data-jp-theme-light="false"] #{id} {{
 #{id} .cnn-grids {{ display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }}
 #{id} .cnn-channels {{ display: flex; gap: 0.6em; }}
 #{id} figure {{ margin: 0; text-align: center; }}
-#{id} figcaption {{ font-size: 0.85em; margin-top: 0.3em; }}
+#{id} figcaption {{ font-size: 0.85em; margin-top: 0.3em; color: var(--fg); }}
 #{id} table {{ border-collapse: collapse; margin: 0 auto; }}
 #{id} td {{ min-width: 1.75em; height: 1.75em; padding: 0; text-align: center; font-size: 0.8em; border: 1px solid var(--line);
            background: var(--bg); color: var(--fg); font-variant-numeric: tabular-nums; }}
@@ -421,7 +422,7 @@ def im2col_unfolding_data(x, w) -> Dict:
         "w_matrix": wg,
         "output": _grid(out.reshape(fn * oh, ow)),
         "modes": [
-            {"name": "im2col", "unit": "row", "captions": captions_unfold, "frames": unfold},
+            {"name": "im2col", "unit": "step", "captions": captions_unfold, "frames": unfold},
             {"name": "product", "unit": "step", "captions": captions_product, "frames": product},
         ],
     }
