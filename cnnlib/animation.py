@@ -231,7 +231,7 @@ html[data-theme="dark"] #{id}, body[data-jp-theme-light="false"] #{id} {{
 #{id} button {{ font: inherit; padding: 0.2em 0.8em; border: 1px solid #888; border-radius: 4px; background: var(--btn); color: var(--fg); cursor: pointer; }}
 #{id} .cnn-scroll {{ overflow-x: auto; max-width: 100%; }}
 #{id} .cnn-grids {{ display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }}
-#{id} .cnn-channels {{ display: flex; gap: 0.6em; }}
+#{id} .cnn-channels {{ display: flex; flex-wrap: wrap; gap: 0.6em; }}
 #{id} figure {{ margin: 0; text-align: center; }}
 #{id} figcaption {{ font-size: 0.85em; margin-top: 0.3em; color: var(--fg); }}
 #{id} table {{ border-collapse: collapse; margin: 0 auto; }}
@@ -411,7 +411,7 @@ def im2col_unfolding_data(x, w) -> Dict:
                         for ii in range(oh)]
             out_cls = [["out" if (ff, ii, jj) == (f, i, j) else "" for ff in range(fn) for jj in range(ow)] for ii in range(oh)]
             slots["out"] = grid_html(out_grid, out_cls, [ff * ow for ff in range(1, fn)])
-            terms = " + ".join(f"{_fmt_num(a)}·{_fmt_num(b)}" for a, b in zip(cols[r], w_mat[:, f]))
+            terms = " + ".join(f"{_factor(a)}·{_factor(b)}" for a, b in zip(cols[r], w_mat[:, f]))
             product.append({"slots": slots, "equation": f"out[{f}, {i}, {j}] = row {r} · column {f} = {terms} = "
                             f"{_fmt_num(out[f, i, j])}"})
     captions_unfold = {"cols": f"im2col matrix ({oh * ow} × {c * fh * fw}), filled row by row"}
@@ -430,7 +430,13 @@ def im2col_unfolding_data(x, w) -> Dict:
 
 def _fmt_num(v) -> str:
     v = _num(v)
-    return str(v)
+    return str(v).replace("-", "−")
+
+
+def _factor(v) -> str:
+    """A factor of a product: negative numbers in parentheses, 2·(−1)."""
+    text = _fmt_num(v)
+    return f"({text})" if text.startswith("−") else text
 
 
 def im2col_animation(x, w, interval_ms: int = 1200, autoplay: bool = True) -> FrameAnimation:

@@ -74,7 +74,7 @@ class ConvTrace:
 
     def equation(self, max_terms: int = 6) -> str:
         """The dot product written out, shortened to ``max_terms`` terms and '…'."""
-        terms = [f"{_fmt(a)}·{_fmt(b)}" for a, b in zip(self.row_values, self.column)]
+        terms = [f"{_factor(a)}·{_factor(b)}" for a, b in zip(self.row_values, self.column)]
         shown = " + ".join(terms[:max_terms]) + (" + …" if len(terms) > max_terms else "")
         bias = "" if not self.bias else (f" + {_fmt(self.bias)}" if self.bias > 0 else f" − {_fmt(-self.bias)}")
         return f"{shown}{bias} = {_fmt(self.total)}"
@@ -82,7 +82,13 @@ class ConvTrace:
 
 def _fmt(v: float) -> str:
     v = float(v)
-    return str(int(v)) if v.is_integer() else f"{v:.3g}"
+    return (str(int(v)) if v.is_integer() else f"{v:.3g}").replace("-", "−")
+
+
+def _factor(v: float) -> str:
+    """A factor of a product: negative numbers in parentheses, 2·(−1)."""
+    text = _fmt(v)
+    return f"({text})" if text.startswith("−") else text
 
 
 def conv_trace(x, w, n: int, f: int, i: int, j: int, b=None, *, stride=1, padding=0) -> ConvTrace:

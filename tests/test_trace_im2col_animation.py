@@ -79,6 +79,8 @@ def test_conv_trace_hand_example():
     assert t.equation() == "5·1 + 6·1 + 8·0 + 9·2 + 0.5 = 29.5"
     neg = conv_trace(x, [[[[1, 1], [0, 2]]]], 0, 0, 0, 0, [-2])
     assert neg.equation().endswith("− 2 = 11")
+    t = conv_trace(x, [[[[1, -1], [0, 2]]]], 0, 0, 0, 0)
+    assert t.equation() == "1·1 + 2·(−1) + 4·0 + 5·2 = 9"
 
 
 @pytest.mark.parametrize("args, kwargs, exc, words", [
@@ -134,7 +136,7 @@ def test_im2col_animation_rows_are_the_patches_and_products_the_outputs():
         i, j = divmod(r, ow)
         expected = float(np.sum(x[:, i:i + 2, j:j + 3] * w[f]))
         assert frame["equation"].startswith(f"out[{f}, {i}, {j}] = row {r} · column {f} = ")
-        assert float(frame["equation"].rsplit("= ", 1)[1]) == expected
+        assert float(frame["equation"].rsplit("= ", 1)[1].replace("−", "-")) == expected
         filled = [v for v in _cells(frame["slots"]["out"]) if v != ""]
         assert len(filled) == k + 1
 
