@@ -206,8 +206,9 @@ def plot_im2col_rows(x, fh: int, fw: int, max_rows: int = 9):
     ow = w - fw + 1
     cols = im2col(x[None], fh, fw)
     shown = min(max_rows, cols.shape[0])
-    fig = plt.figure(figsize=(3.0 * c + 0.4 * cols.shape[1], 3.6))
-    grid = fig.add_gridspec(1, c + 1, width_ratios=[w] * c + [cols.shape[1] * 0.8])
+    # Channels on top, the matrix below: narrow enough to stay readable on a phone.
+    fig = plt.figure(figsize=(max(2.6 * c, 0.55 * cols.shape[1]), 2.6 + 0.42 * shown + 0.8))
+    grid = fig.add_gridspec(2, c, height_ratios=[h, 1.25 * shown])
     for ch in range(c):
         ax = fig.add_subplot(grid[0, ch])
         show_matrix(x[ch], ax, f"channel {ch}", fontsize=10, cmap="Greys")
@@ -216,8 +217,8 @@ def plot_im2col_rows(x, fh: int, fw: int, max_rows: int = 9):
             inset = 0.06 * (r % 3)
             ax.add_patch(Rectangle((j - 0.5 + inset, i - 0.5 + inset), fw - 2 * inset, fh - 2 * inset, fill=False,
                                    edgecolor=ROW_COLOURS[r % len(ROW_COLOURS)], linewidth=2.2, zorder=5))
-    ax = fig.add_subplot(grid[0, c])
-    show_matrix(cols[:shown], ax, f"im2col rows 0–{shown - 1} of {cols.shape[0]}", fontsize=8, cmap="Greys")
+    ax = fig.add_subplot(grid[1, :])
+    show_matrix(cols[:shown], ax, f"im2col rows 0–{shown - 1} of {cols.shape[0]}", fontsize=10, cmap="Greys")
     for r in range(shown):
         ax.add_patch(Rectangle((-0.5, r - 0.5), cols.shape[1], 1, fill=False,
                                edgecolor=ROW_COLOURS[r % len(ROW_COLOURS)], linewidth=2.2, zorder=5))
@@ -226,7 +227,9 @@ def plot_im2col_rows(x, fh: int, fw: int, max_rows: int = 9):
         ax.axvline(ch * per - 0.5, color="black", linewidth=1.5)
     ax.set_xticks([ch * per + (per - 1) / 2 for ch in range(c)])
     ax.set_xticklabels([f"channel {ch}" for ch in range(c)], fontsize=9)
-    ax.tick_params(labelbottom=True, bottom=False)
+    ax.set_yticks(range(shown))
+    ax.set_yticklabels([f"row {r}" for r in range(shown)], fontsize=9)
+    ax.tick_params(labelbottom=True, bottom=False, labelleft=True, left=False)
     fig.tight_layout()
     return fig
 
