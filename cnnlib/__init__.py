@@ -26,6 +26,8 @@ from .steps import WindowStep, window_step, window_steps
 from . import reference  # the textbook im2col versions (import after the fast ones: it uses _checks only)
 from . import data, layers, optim, train  # noqa: E402  (submodules: cnnlib.layers.Conv2d, ...)
 
+from .trace import ConvTrace, conv_trace
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -54,4 +56,7 @@ __all__ = [
     "optim",
     "data",
     "train",
+
+    "ConvTrace",
+    "conv_trace",
 ]

@@ -433,3 +433,265 @@ def receptive_field_animation(stacks, input_shape, unit_of=None, interval_ms: in
 
 
 __all__ += ["receptive_field_animation", "receptive_field_data", "ReceptiveFieldAnimation"]
+
+
+# ----------------------------------------------------------------- frame player
+# The sliding window above builds its tables in JavaScript from the numbers. The
+# player below is the same idea one step more general: every frame is a set of
+# small HTML pieces ("slots") rendered here in Python from cnnlib's numbers, and
+# the script only swaps them in. Same controls (Prev / Play / Next, a mode
+# switch, a counter and an equation line), same class names, so the site tests
+# drive both the same way. Colours follow the book's light and dark themes, and
+# the grids scroll inside the figure on narrow screens instead of widening the page.
+
+_PLAYER_CSS = """
+#{id} {{ --fg: #222; --bg: #fff; --line: #bbb; --btn: #f4f4f4; --hit: #fde0dd; --hit-line: #d62728;
+        --done: #e3eefa; --col: #fff3e0; --col-line: #e6550d; --out: #ede7f6; --out-line: #6a3d9a;
+        font-family: system-ui, sans-serif; margin: 0.5em 0 1em; color: var(--fg); max-width: 100%;
+        background: var(--bg); padding: 0.5em; border-radius: 6px; box-sizing: border-box; }}
+html[data-theme="dark"] #{id}, body[data-jp-theme-light="false"] #{id} {{
+        --fg: #e6e6e6; --bg: #1e1e1e; --line: #555; --btn: #333; --hit: #5c2623; --hit-line: #ff6b6b;
+        --done: #1d3350; --col: #4a3015; --col-line: #fd8d3c; --out: #35294d; --out-line: #b39ddb; }}
+@media (prefers-color-scheme: dark) {{ html:not([data-theme="light"]) body:not([data-jp-theme-light="true"]) #{id} {{
+        --fg: #e6e6e6; --bg: #1e1e1e; --line: #555; --btn: #333; --hit: #5c2623; --hit-line: #ff6b6b;
+        --done: #1d3350; --col: #4a3015; --col-line: #fd8d3c; --out: #35294d; --out-line: #b39ddb; }} }}
+#{id} .cnn-controls {{ display: flex; flex-wrap: wrap; gap: 0.5em; align-items: center; margin-bottom: 0.6em; }}
+#{id} button {{ font: inherit; padding: 0.2em 0.8em; border: 1px solid #888; border-radius: 4px; background: var(--btn); color: var(--fg); cursor: pointer; }}
+#{id} .cnn-scroll {{ overflow-x: auto; max-width: 100%; }}
+#{id} .cnn-grids {{ display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }}
+#{id} .cnn-channels {{ display: flex; flex-wrap: wrap; gap: 0.6em; }}
+#{id} figure {{ margin: 0; text-align: center; }}
+#{id} figcaption {{ font-size: 0.85em; margin-top: 0.3em; color: var(--fg); }}
+#{id} table {{ border-collapse: collapse; margin: 0 auto; }}
+#{id} td {{ min-width: 1.75em; height: 1.75em; padding: 0; text-align: center; font-size: 0.8em; border: 1px solid var(--line);
+           background: var(--bg); color: var(--fg); font-variant-numeric: tabular-nums; }}
+#{id} td.sep {{ border-left: 3px solid var(--fg); }}
+#{id} td.hit {{ background: var(--hit); outline: 2px solid var(--hit-line); outline-offset: -2px; }}
+#{id} td.done {{ background: var(--done); }}
+#{id} td.col {{ background: var(--col); outline: 2px solid var(--col-line); outline-offset: -2px; }}
+#{id} td.out {{ background: var(--out); outline: 2px solid var(--out-line); outline-offset: -2px; }}
+#{id} .cnn-equation {{ margin-top: 0.6em; font-size: 0.95em; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }}
+"""
+
+_PLAYER_JS = """
+(function () {
+  var root = document.getElementById("__ID__");
+  if (!root || root.dataset.started) return;
+  root.dataset.started = "1";
+  var data = __DATA__;
+  var mode = 0, pos = 0, timer = null;
+  function show() {
+    var m = data.modes[mode], f = m.frames[pos];
+    Object.keys(f.slots).forEach(function (k) { root.querySelector(".cnn-slot-" + k).innerHTML = f.slots[k]; });
+    Object.keys(m.captions).forEach(function (k) { root.querySelector(".cnn-cap-" + k).textContent = m.captions[k]; });
+    root.querySelector(".cnn-equation").textContent = m.name + ": " + f.equation;
+    root.querySelector(".cnn-counter").textContent = m.unit + " " + (pos + 1) + " of " + m.frames.length;
+  }
+  function step(d) { var n = data.modes[mode].frames.length; pos = (pos + d + n) % n; show(); }
+  function play(on) {
+    if (timer) { clearInterval(timer); timer = null; }
+    if (on) timer = setInterval(function () { step(1); }, __INTERVAL__);
+    root.querySelector('[data-act="play"]').textContent = on ? "Pause" : "Play";
+  }
+  root.querySelector('[data-act="prev"]').onclick = function () { play(false); step(-1); };
+  root.querySelector('[data-act="next"]').onclick = function () { play(false); step(1); };
+  root.querySelector('[data-act="play"]').onclick = function () { play(!timer); };
+  root.querySelectorAll('input[type="radio"]').forEach(function (el) {
+    el.onchange = function () { mode = +el.value; pos = 0; show(); };
+  });
+  show();
+  play(__AUTOPLAY__);
+})();
+"""
+
+
+def grid_html(grid, classes=None, separators=()) -> str:
+    """An HTML table of ``grid`` (a 2-D list); ``classes[r][c]`` is a cell's CSS class ('' for none).
+
+    ``separators``: column indices that get a thick left border (channel boundaries).
+    """
+    out = ["<table>"]
+    for r, row in enumerate(grid):
+        out.append("<tr>")
+        for c, v in enumerate(row):
+            cls = " ".join(k for k in ((classes[r][c] if classes else ""), "sep" if c in separators else "") if k)
+            attr = f' class="{cls}"' if cls else ""
+            out.append(f"<td{attr}>{'' if v is None else v}</td>")
+        out.append("</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+class FrameAnimation:
+    """A kernel-free player of precomputed frames (Jupyter calls ``_repr_html_``).
+
+    Parameters
+    ----------
+    slots : list of (key, caption)
+        The figures, left to right; every frame fills each slot with HTML.
+    modes : list of dict
+        ``{"name": str, "unit": str, "captions": {key: str}, "frames": [{"slots": {key: html}, "equation": str}]}``;
+        a radio button switches between modes. ``unit`` names a frame in the counter ("row 3 of 9").
+    """
+
+    def __init__(self, slots, modes, interval_ms: int = 1200, autoplay: bool = True, label: str = "animation"):
+        self.slots = [(str(k), str(cap)) for k, cap in slots]
+        self.data = {"modes": modes}
+        self.interval_ms = int(interval_ms)
+        self.autoplay = bool(autoplay)
+        self.label = label
+        self._payload = json.dumps(self.data, sort_keys=True, ensure_ascii=False)
+        self.id = "cnn-anim-" + hashlib.sha1(self._payload.encode()).hexdigest()[:10]
+
+    def __repr__(self) -> str:
+        modes = ", ".join(f"{m['name']} ({len(m['frames'])} frames)" for m in self.data["modes"])
+        return f"<{self.label}: {modes}>"
+
+    def _repr_html_(self) -> str:
+        first = self.data["modes"][0]
+        frame = first["frames"][0]
+        radios = "".join(
+            f'<label><input type="radio" name="{self.id}-mode" value="{n}"{" checked" if n == 0 else ""}> '
+            f"{html.escape(m['name'])}</label>"
+            for n, m in enumerate(self.data["modes"])
+        )
+        figures = "".join(
+            f'<figure><div class="cnn-slot-{k}">{frame["slots"][k]}</div>'
+            f'<figcaption class="cnn-cap-{k}">{html.escape(first["captions"].get(k, cap))}</figcaption></figure>'
+            for k, cap in self.slots
+        )
+        js = (
+            _PLAYER_JS.replace("__ID__", self.id)
+            .replace("__DATA__", self._payload.replace("</", "<\\/"))
+            .replace("__INTERVAL__", str(self.interval_ms))
+            .replace("__AUTOPLAY__", "true" if self.autoplay else "false")
+        )
+        return (
+            f'<div class="cnn-anim" id="{self.id}"><style>{_PLAYER_CSS.format(id=self.id)}</style>'
+            '<div class="cnn-controls"><button data-act="prev">Prev</button>'
+            '<button data-act="play">Play</button><button data-act="next">Next</button>'
+            f'{radios}<span class="cnn-counter">{html.escape(first["unit"])} 1 of {len(first["frames"])}</span></div>'
+            f'<div class="cnn-scroll"><div class="cnn-grids">{figures}</div></div>'
+            f'<div class="cnn-equation">{html.escape(first["name"] + ": " + frame["equation"])}</div>'
+            f"<script>{js}</script></div>"
+        )
+
+
+def im2col_unfolding_data(x, w) -> Dict:
+    """The frames of :func:`im2col_animation`, every number from :func:`cnnlib.im2col` and :func:`cnnlib.conv2d`.
+
+    Mode "im2col": frame r outlines the patch of output position r (reading
+    order) in every channel and fills row r of the im2col matrix. Mode
+    "product": frame (r, f) multiplies row r by filter column f and fills
+    output ``out[0, f, i, j]``.
+    """
+    from .conv import conv2d
+    from .im2col import im2col
+
+    x = np.asarray(x, dtype=float)
+    w = np.asarray(w, dtype=float)
+    if x.ndim != 3 or w.ndim != 4 or w.shape[1] != x.shape[0]:
+        raise ValueError(f"im2col_unfolding_data: x must be (C, H, W) and w (FN, C, FH, FW), got {x.shape} and {w.shape}")
+    c, h, wd = x.shape
+    fn, _, fh, fw = w.shape
+    cols = im2col(x[None], fh, fw)                           # (OH*OW, C*FH*FW)
+    w_mat = w.reshape(fn, -1).T                              # (C*FH*FW, FN)
+    out = conv2d(x[None], w)[0]                              # (FN, OH, OW)
+    oh, ow = out.shape[1:]
+    seps = [ch * fh * fw for ch in range(1, c)]
+    colsg, wg = _grid(cols), _grid(w_mat)
+
+    def channels(i, j):
+        # All channels in one slot ("input"), side by side, each with its caption.
+        tables = "".join(
+            '<figure>' + grid_html(
+                _grid(x[ch]),
+                [["hit" if i <= r < i + fh and j <= q < j + fw else "" for q in range(wd)] for r in range(h)],
+            ) + f"<figcaption>channel {ch}</figcaption></figure>"
+            for ch in range(c)
+        )
+        return {"input": f'<div class="cnn-channels">{tables}</div>'}
+
+    unfold = []
+    for r in range(oh * ow):
+        i, j = divmod(r, ow)
+        slots = channels(i, j)
+        slots["cols"] = grid_html(
+            [row if k <= r else [None] * len(row) for k, row in enumerate(colsg)],
+            [["hit" if k == r else ("done" if k < r else "") for _ in row] for k, row in enumerate(colsg)],
+            seps,
+        )
+        slots["filters"] = grid_html(wg)
+        slots["out"] = grid_html([[None] * (ow * fn) for _ in range(oh)], None, [ff * ow for ff in range(1, fn)])
+        patch = cols[r]
+        unfold.append({"slots": slots, "equation": f"row {r} = patch under output ({i}, {j}), channels 0–{c - 1}: "
+                       + ", ".join(_fmt_num(v) for v in patch)})
+    product = []
+    filled = np.zeros((fn, oh, ow), dtype=bool)
+    for r in range(oh * ow):
+        i, j = divmod(r, ow)
+        for f in range(fn):
+            filled[f, i, j] = True
+            slots = channels(i, j)
+            slots["cols"] = grid_html(colsg, [["hit" if k == r else "" for _ in row] for k, row in enumerate(colsg)], seps)
+            slots["filters"] = grid_html(wg, [["col" if q == f else "" for q in range(fn)] for _ in wg])
+            out_grid = [[_num(out[ff, ii, jj]) if filled[ff, ii, jj] else None for ff in range(fn) for jj in range(ow)]
+                        for ii in range(oh)]
+            out_cls = [["out" if (ff, ii, jj) == (f, i, j) else "" for ff in range(fn) for jj in range(ow)] for ii in range(oh)]
+            slots["out"] = grid_html(out_grid, out_cls, [ff * ow for ff in range(1, fn)])
+            terms = " + ".join(f"{_factor(a)}·{_factor(b)}" for a, b in zip(cols[r], w_mat[:, f]))
+            product.append({"slots": slots, "equation": f"out[{f}, {i}, {j}] = row {r} · column {f} = {terms} = "
+                            f"{_fmt_num(out[f, i, j])}"})
+    captions_unfold = {"cols": f"im2col matrix ({oh * ow} × {c * fh * fw}), filled row by row"}
+    captions_product = {"cols": f"im2col matrix ({oh * ow} × {c * fh * fw})"}
+    return {
+        "shape": {"C": c, "H": h, "W": wd, "FN": fn, "FH": fh, "FW": fw, "OH": oh, "OW": ow},
+        "cols": colsg,
+        "w_matrix": wg,
+        "output": _grid(out.reshape(fn * oh, ow)),
+        "modes": [
+            {"name": "im2col", "unit": "step", "captions": captions_unfold, "frames": unfold},
+            {"name": "product", "unit": "step", "captions": captions_product, "frames": product},
+        ],
+    }
+
+
+def _fmt_num(v) -> str:
+    v = _num(v)
+    return str(v).replace("-", "−")
+
+
+def _factor(v) -> str:
+    """A factor of a product: negative numbers in parentheses, 2·(−1)."""
+    text = _fmt_num(v)
+    return f"({text})" if text.startswith("−") else text
+
+
+def im2col_animation(x, w, interval_ms: int = 1200, autoplay: bool = True) -> FrameAnimation:
+    """im2col unfolding one image row by row, then the product filling the output, as a page-only animation.
+
+    ``x`` is one image (C, H, W) and ``w`` the filters (FN, C, FH, FW), small
+    enough to print (stride 1, no padding). Mode "im2col" copies each patch
+    (every channel) into its row; mode "product" multiplies each row by each
+    filter column and writes the output (maps side by side, filter 0 first).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> anim = im2col_animation(np.arange(18).reshape(2, 3, 3), np.ones((2, 2, 2, 2)))
+    >>> [len(m["frames"]) for m in anim.data["modes"]]     # 4 rows; 4 rows x 2 filters
+    [4, 8]
+    >>> anim.data["modes"][1]["frames"][0]["equation"][-4:]    # 0+1+3+4 + 9+10+12+13
+    '= 52'
+    """
+    data = im2col_unfolding_data(x, w)
+    s = data["shape"]
+    slots = [("input", f"input ({s['C']} × {s['H']} × {s['W']}), patch outlined in every channel"),
+             ("cols", "im2col matrix"), ("filters", f"filters w.reshape(FN, -1).T ({s['C'] * s['FH'] * s['FW']} × {s['FN']})"),
+              ("out", f"output: {s['FN']} maps of {s['OH']} × {s['OW']}, side by side")]
+    anim = FrameAnimation(slots, data["modes"], interval_ms, autoplay, label="im2col animation")
+    anim.data = data
+    return anim
+
+
+__all__ += ["FrameAnimation", "grid_html", "im2col_animation", "im2col_unfolding_data"]

@@ -15,7 +15,8 @@ import html
 from ._checks import as_float_array, geometry
 from .geometry import window_layout
 from .steps import MODES, window_step
-from .viz import plot_window_layout, plot_window_step
+from .trace import conv_trace
+from .viz import plot_conv_trace, plot_window_layout, plot_window_step
 
 
 def sliding_window_widget(x, k):
@@ -159,3 +160,43 @@ def connections_widget(image, permutation):
 
 
 __all__ += ["connections_widget"]
+
+
+def conv_trace_widget(x, w, b=None):
+    """Sliders for an output position (n, f, i, j) of ``conv2d(x, w, b)``.
+
+    Every move redraws :func:`cnnlib.viz.plot_conv_trace` of
+    :func:`cnnlib.conv_trace`: the input patch in every channel, the im2col
+    row, the filter column, the products and the output number.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    first = conv_trace(x, w, 0, 0, 0, 0, b)  # checks the arguments before any widget exists
+    n_img, fn, oh, ow = first.output.shape
+    sliders = [
+        widgets.IntSlider(value=0, min=0, max=n_img - 1, description="image n"),
+        widgets.IntSlider(value=0, min=0, max=fn - 1, description="filter f"),
+        widgets.IntSlider(value=0, min=0, max=oh - 1, description="row i"),
+        widgets.IntSlider(value=0, min=0, max=ow - 1, description="column j"),
+    ]
+    out = widgets.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            fig = plot_conv_trace(conv_trace(x, w, *(s.value for s in sliders), b))
+            plt.show()
+            plt.close(fig)
+
+    for s in sliders:
+        s.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox(sliders[:2]), widgets.HBox(sliders[2:]), out])
+
+
+__all__ += ["conv_trace_widget"]

@@ -51,6 +51,11 @@ PROSE_NUMBERS: Dict[str, List[str]] = {
         "55", "54.25", "7 × 3", "21", "4 × 2", "8",
         "2 × 2", "6 × 6", "5 × 5", "7 × 7", "3 × 3",
     ],
+
+    # AlexNet conv1 on one 3x227x227 image, 96 filters 11x11, stride 4: the im2col
+    # matrix (55*55 rows, 3*11*11 columns, float32: MB, times the input) and the
+    # multiply-adds; the flattened 3x75x64 photo.
+    "notebooks/04_channels_batches_im2col": ["3,025", "363", "1,098,075", "4.4", "7.1", "105,415,200", "14,400"],
 }
 GLUED_NUMBERS = PROSE_NUMBERS  # the old name
 

@@ -155,3 +155,37 @@ def test_ch01_starter_runs_and_fails_the_check(capsys):
 def test_ch01_the_check_cell_calls_the_check_on_the_readers_function():
     calls = [source(c) for c in cells(CH01) if c["cell_type"] == "code" and "check_receptive_field(" in source(c)]
     assert any("check_receptive_field(field_sizes)" in c for c in calls)
+
+# --- chapter 4: assemble conv2d from im2col ------------------------------------------
+
+CH04 = NOTEBOOKS / "04_channels_batches_im2col.ipynb"
+
+
+def run_ch04(code: str, name: str):
+    import cnnlib
+
+    namespace = {"np": np, "im2col": cnnlib.im2col, "cnnlib": cnnlib}
+    exec(compile(code, name, "exec"), namespace)
+    return namespace
+
+
+def test_ch04_solution_passes_the_check(capsys):
+    from cnnlib.exercises import check_conv2d_im2col
+
+    fn = run_ch04(solution_code(CH04), "solution")["my_conv2d"]
+    assert check_conv2d_im2col(fn) is True
+    assert capsys.readouterr().out.startswith("PASS")
+
+
+def test_ch04_starter_runs_and_fails_the_check(capsys):
+    from cnnlib.exercises import check_conv2d_im2col
+
+    fn = run_ch04(starter_code(CH04, "my_conv2d"), "starter")["my_conv2d"]
+    assert fn(np.ones((2, 3, 4, 4)), np.ones((5, 3, 2, 2)), np.ones(5)).shape == (2, 5, 3, 3)
+    assert check_conv2d_im2col(fn) is False
+    assert capsys.readouterr().out.startswith("FAIL")
+
+
+def test_ch04_check_cell_calls_the_check_on_the_readers_function():
+    calls = [source(c) for c in cells(CH04) if c["cell_type"] == "code" and "check_conv2d_im2col(" in source(c)]
+    assert any("check_conv2d_im2col(my_conv2d)" in c for c in calls)
