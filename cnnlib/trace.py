@@ -15,6 +15,7 @@ from typing import List
 
 import numpy as np
 
+from ._format import number
 from ._checks import as_float_array, as_int, geometry
 from .conv import conv2d
 from .im2col import im2col, pad_nchw
@@ -81,8 +82,8 @@ class ConvTrace:
 
 
 def _fmt(v: float) -> str:
-    v = float(v)
-    return (str(int(v)) if v.is_integer() else f"{v:.3g}").replace("-", "−")
+    # The book's one number format (cnnlib._format), with a typographic minus.
+    return number(v).replace("-", "−")
 
 
 def _factor(v: float) -> str:
