@@ -187,3 +187,12 @@ def geometry(
 def result_dtype(*arrays: np.ndarray) -> np.dtype:
     """float32 only when every operand is float32; float64 otherwise."""
     return np.result_type(*arrays)
+
+
+def as_groups(groups: Any, in_channels: int, out_channels: int, where: str) -> int:
+    """``groups`` as an int >= 1 that divides both channel counts (PyTorch's ``Conv2d`` rule)."""
+    g = as_int(groups, "groups", where, 1)
+    for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if n % g:
+            raise ValueError(f"{where}: {name}={n} is not divisible by groups={g}")
+    return g
