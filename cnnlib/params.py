@@ -168,6 +168,22 @@ class LayerCounts:
         return out
 
 
+    def report(self) -> str:
+        """The explorer's text: the output shape and the three counts with their formulas."""
+        t = self.formulas()
+        f, oh, ow = self.out_shape
+        return "\n".join([
+            t["OH"], t["OW"],
+            f"output shape (F, OH, OW) = ({f}, {oh}, {ow})",
+            f"weights per filter:  {t['weights_per_filter']}",
+            f"input values:        {t['n_inputs']}",
+            f"output neurons:      {t['n_outputs']}",
+            f"shared (conv):       {t['shared']}",
+            f"locally connected:   {t['locally_connected']}   ({t['local_vs_shared']} shared)",
+            f"fully connected:     {t['fully_connected']}   ({t['dense_vs_shared']} shared)",
+        ])
+
+
 def _fmt_int(v: int) -> str:
     return f"{v:,}"
 

@@ -51,4 +51,45 @@ def sliding_window_widget(x, k):
     return widgets.VBox([widgets.HBox([i, j]), mode, out])
 
 
-__all__ = ["sliding_window_widget"]
+def param_counts_widget(H: int = 227, C: int = 3, F: int = 96, K: int = 11, S: int = 4, P: int = 0):
+    """Boxes for a layer's input size, channels, filters, kernel, stride and padding.
+
+    Every change recomputes :func:`cnnlib.params.layer_counts` and shows its
+    :meth:`~cnnlib.params.LayerCounts.report`: the output shape and the
+    shared, locally connected and fully connected counts, formulas filled in
+    (or why the kernel does not fit).
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    import html
+
+    import ipywidgets as widgets
+
+    from .explorers import PARAM_FIELDS
+    from .params import layer_counts
+
+    start = dict(H=H, C=C, F=F, K=K, S=S, P=P)
+    boxes = {
+        key: widgets.BoundedIntText(value=start[key], min=lo, max=hi, description=label,
+                                    style={"description_width": "11em"}, layout=widgets.Layout(width="19em"))
+        for key, label, lo, hi in PARAM_FIELDS
+    }
+    out = widgets.HTML()
+
+    def redraw(*_):
+        v = {k: b.value for k, b in boxes.items()}
+        try:
+            text = layer_counts((v["C"], v["H"], v["H"]), v["F"], v["K"], stride=v["S"], padding=v["P"]).report()
+        except ValueError as err:
+            text = f"No output: {err}"
+        out.value = f"<pre style='white-space: pre-wrap'>{html.escape(text)}</pre>"
+
+    for b in boxes.values():
+        b.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox(list(boxes.values())[:3]), widgets.HBox(list(boxes.values())[3:]), out])
+
+
+__all__ = ["sliding_window_widget", "param_counts_widget"]
