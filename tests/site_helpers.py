@@ -39,6 +39,18 @@ SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
 PROSE_NUMBERS: Dict[str, List[str]] = {
     # input [[1,2,3],[4,5,6],[7,8,9]] cross-correlated with [[1,1],[0,2]]
     "notebooks/02_convolution_vs_cross_correlation": ["13", "17", "25", "29"],
+    # AlexNet conv1 (3x227x227 input, 96 filters 11x11, stride 4) and every layer of the
+    # two-GPU AlexNet: shared, locally connected and fully connected counts, and the total
+    "notebooks/05_parameter_sharing": [
+        "363", "55", "290,400", "105,705,600", "34,944", "44,892,355,200", "44.9 billion",
+        "3,025", "1,284,694",
+        "307,456", "224,135,424", "13,060,880,640",          # conv2 (groups=2)
+        "885,120", "149,585,280", "2,807,725,440",           # conv3
+        "663,936", "112,205,184", "4,211,555,712",           # conv4 (groups=2)
+        "442,624", "74,803,456", "2,807,703,808",            # conv5 (groups=2)
+        "37,752,832", "16,781,312", "4,097,000",             # fc6, fc7, fc8
+        "60,965,224", "1,161,600",                           # total; conv1 activations, bytes
+    ],
 }
 GLUED_NUMBERS = PROSE_NUMBERS  # the old name
 
