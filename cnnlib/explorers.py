@@ -58,6 +58,8 @@ _PARAM_CSS = """
   box-sizing: border-box; border: 1px solid var(--cnn-line); border-radius: 6px; padding: .7em .8em; margin: .5em 0 1.2em; }}
 html[data-theme="dark"] #{id}, body[data-jp-theme-light="false"] #{id} {{ --cnn-line: rgba(200,200,200,.35); --cnn-soft: rgba(255,255,255,.06);
   --cnn-bar0: #5fa8e8; --cnn-bar1: #ffa54f; --cnn-bar2: #f0605d; }}
+/* The book's theme paints HTML outputs light in dark mode; this explorer follows the page instead. */
+html[data-theme="dark"] div.output:has(> #{id}) {{ background: transparent; color: var(--pst-color-text-base, #ced6dd); }}
 #{id} * {{ box-sizing: border-box; }}
 #{id} .cnn-fields {{ display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: .45em .8em; max-width: 42em; }}
 @media (max-width: 480px) {{ #{id} .cnn-fields {{ grid-template-columns: repeat(2, minmax(0, 1fr)); }} }}
