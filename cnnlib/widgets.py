@@ -52,7 +52,7 @@ def sliding_window_widget(x, k):
 
 
 def param_counts_widget(H: int = 227, C: int = 3, F: int = 96, K: int = 11, S: int = 4, P: int = 0):
-    """Boxes for a layer's input size, channels, filters, kernel, stride and padding.
+    """Sliders for a layer's input size, channels, filters, kernel, stride and padding.
 
     Every change recomputes :func:`cnnlib.params.layer_counts` and shows its
     :meth:`~cnnlib.params.LayerCounts.report`: the output shape and the
@@ -71,9 +71,9 @@ def param_counts_widget(H: int = 227, C: int = 3, F: int = 96, K: int = 11, S: i
     from .params import layer_counts
 
     start = dict(H=H, C=C, F=F, K=K, S=S, P=P)
-    boxes = {
-        key: widgets.BoundedIntText(value=start[key], min=lo, max=hi, description=label,
-                                    style={"description_width": "11em"}, layout=widgets.Layout(width="19em"))
+    boxes = {  # sliders: drag, or click one and use the arrow keys; the number beside it can be typed over
+        key: widgets.IntSlider(value=start[key], min=lo, max=hi, description=label,
+                               style={"description_width": "10em"}, layout=widgets.Layout(width="28em"))
         for key, label, lo, hi in PARAM_FIELDS
     }
     out = widgets.HTML()
@@ -89,7 +89,7 @@ def param_counts_widget(H: int = 227, C: int = 3, F: int = 96, K: int = 11, S: i
     for b in boxes.values():
         b.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox(list(boxes.values())[:3]), widgets.HBox(list(boxes.values())[3:]), out])
+    return widgets.VBox(list(boxes.values()) + [out])
 
 
 __all__ = ["sliding_window_widget", "param_counts_widget"]

@@ -361,3 +361,70 @@ def test_alexnet_counts_by_hand():
         assert l["locally_connected"] == oh * ow * l["params"]
         assert l["fully_connected"] == f * oh * ow * (math.prod(l["in_shape"]) + 1)
     assert layers["conv1"]["fully_connected"] == 44892355200
+
+
+# ------------------------------------------- the widget, the explorer and the figures
+def test_counts_widget_shows_layer_counts_report():
+    import html as html_lib
+
+    from cnnlib.widgets import param_counts_widget
+
+    w = param_counts_widget()
+    sliders = {s.description: s for s in w.children[:-1]}
+    out = w.children[-1]
+    expected = layer_counts((3, 227, 227), 96, 11, stride=4).report()
+    assert html_lib.escape(expected) in out.value
+    sliders["input size H = W"].value = 224
+    assert html_lib.escape(layer_counts((3, 224, 224), 96, 11, stride=4).report()) in out.value
+    sliders["kernel size K"].value = 15
+    sliders["input size H = W"].value = 10
+    assert "No output: layer_counts: kernel_size" in out.value
+
+
+def test_report_lines():
+    r = layer_counts((3, 227, 227), 96, 11, stride=4).report().splitlines()
+    assert r[2] == "output shape (F, OH, OW) = (96, 55, 55)"
+    assert r[6] == "shared (conv):       96 × (363 + 1) = 34,944"
+    assert r[7].endswith("= 105,705,600   (3,025× shared)")
+
+
+def test_explorer_first_render_is_cnnlib_and_needs_no_network():
+    from cnnlib.explorers import param_explorer
+
+    ex = param_explorer(H=13, C=256, F=384, K=3, S=1, P=1)
+    page = ex._repr_html_()
+    lc = layer_counts((256, 13, 13), 384, 3, padding=1)
+    for key, text in lc.formulas().items():
+        if key != "OW":
+            assert f'data-key="{key}">{text}<' in page.replace("&#x27;", "'"), key
+    assert "http" not in page and "<script src" not in page
+    assert ex._repr_html_() == page                         # the same HTML every run (stable id)
+    with pytest.raises(ValueError, match="param_explorer: K"):
+        param_explorer(K=0)
+
+
+def test_depends_on_follows_the_connections():
+    from cnnlib.viz import depends_on
+
+    a = connections_1d(5, 3, "conv", padding=1)
+    marked = depends_on([a, a], 2, 2)                       # g3 in two stacked layers
+    assert marked[0].tolist() == [True] * 5 and marked[1].tolist() == [False, True, True, True, False]
+    up = depends_on([a], 0, 0)                               # x1 affects s1 and s2
+    assert up[1].tolist() == [True, True, False, False, False]
+
+
+def test_figures_draw():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cnnlib.viz import plot_network, plot_param_counts
+
+    ax = plot_network([connections_1d(5, 3, "local", padding=1)], color_by_param=True)
+    assert len(ax.lines) == (connections_1d(5, 3, "local", padding=1) >= 0).sum() == 13
+    ax = plot_param_counts(alexnet_layers())
+    heights = sorted(p.get_height() for p in ax.patches)
+    assert heights[-1] == 44892355200 and len(heights) == 5 * 3 + 3 + 1   # conv x3, fc x1, the total
+    assert 60965224 in heights and ax.get_yscale() == "log"
+    plt.close("all")
