@@ -62,8 +62,6 @@ html[data-theme="dark"] #{id}, body[data-jp-theme-light="false"] #{id} {{ --cnn-
 html[data-theme="dark"] div.output:has(> #{id}) {{ background: transparent; color: var(--pst-color-text-base, #ced6dd); }}
 #{id} * {{ box-sizing: border-box; }}
 #{id} .cnn-fields {{ display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: .45em .8em; max-width: 42em; }}
-@media (max-width: 480px) {{ #{id} .cnn-fields {{ grid-template-columns: repeat(2, minmax(0, 1fr)); }}
-  #{id} .cnn-rows {{ grid-template-columns: 1fr; }} #{id} .cnn-rows dd {{ margin-bottom: .25em; }} }}
 #{id} label {{ display: flex; flex-direction: column; font-size: .85em; gap: .15em; }}
 #{id} input {{ font: inherit; font-size: 1.05em; width: 100%; padding: .2em .35em; color: inherit; background: var(--cnn-soft);
   border: 1px solid var(--cnn-line); border-radius: 4px; }}
@@ -83,6 +81,9 @@ html[data-theme="dark"] #{id} .cnn-error, body[data-jp-theme-light="false"] #{id
 #{id} .cnn-ratio {{ font-size: .9em; font-variant-numeric: tabular-nums; }}
 #{id} .cnn-bar {{ height: .55em; border-radius: 3px; margin-top: .25em; min-width: 2px; }}
 #{id} .cnn-scale {{ font-size: .78em; opacity: .75; margin-top: .3em; }}
+/* last, so that it wins over the rules above on a phone */
+@media (max-width: 480px) {{ #{id} .cnn-fields {{ grid-template-columns: repeat(2, minmax(0, 1fr)); }}
+  #{id} .cnn-rows {{ grid-template-columns: 1fr; }} #{id} .cnn-rows dd {{ margin-bottom: .25em; }} }}
 """
 
 _PARAM_JS = r"""
