@@ -403,3 +403,12 @@ def as_fraction(v: Any, name: str, where: str) -> float:
     if v >= 1:
         raise ValueError(f"{where}: {name} must be in [0, 1), got {v!r}")
     return v
+
+
+def as_groups(groups: Any, in_channels: int, out_channels: int, where: str) -> int:
+    """``groups`` as an int >= 1 that divides both channel counts (PyTorch's ``Conv2d`` rule)."""
+    g = as_int(groups, "groups", where, 1)
+    for name, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if n % g:
+            raise ValueError(f"{where}: {name}={n} is not divisible by groups={g}")
+    return g

@@ -12,6 +12,7 @@ import numpy as np
 
 from ._format import number
 from .conv import conv2d, correlate2d, output_size
+from .params import conv_params, dense_params, locally_connected_params
 from .receptive import receptive_fields
 
 
@@ -189,6 +190,64 @@ def check_conv2d_im2col(fn, verbose: bool = True) -> bool:
     return _report(verbose, True, f"PASS: your function matches cnnlib.conv2d on all {n} cases.")
 
 
+def _cases_param_counts():
+    # (name, in_shape (C, H, W), out_channels, kernel_size, stride, padding)
+    yield "AlexNet conv1", (3, 227, 227), 96, 11, 4, 0
+    yield "LeNet-5 C1", (1, 32, 32), 6, 5, 1, 0
+    yield "AlexNet conv3 (padding 1)", (256, 13, 13), 384, 3, 1, 1
+    yield "a 224 x 224 input (the size does not divide: floor)", (3, 224, 224), 96, 11, 4, 0
+    yield "a 1x1 convolution", (64, 14, 14), 32, 1, 1, 0
+    yield "a 7x7 input, 3x3 kernel, stride 2, padding 2", (2, 7, 7), 5, 3, 2, 2
+
+
+def check_param_counts(fn, verbose: bool = True) -> bool:
+    """Compare ``fn(in_shape, out_channels, kernel_size, stride, padding)`` with cnnlib's three counts.
+
+    ``fn`` must return ``(shared, locally_connected, fully_connected)``, biases
+    included, for a square kernel, stride and padding; the check compares with
+    :func:`cnnlib.conv_params`, :func:`cnnlib.locally_connected_params` and
+    :func:`cnnlib.dense_params` (every input value to every output neuron).
+
+    Examples
+    --------
+    >>> from cnnlib.params import layer_counts
+    >>> def right(in_shape, f, k, s, p):
+    ...     lc = layer_counts(in_shape, f, k, stride=s, padding=p)
+    ...     return lc.shared, lc.locally_connected, lc.fully_connected
+    >>> check_param_counts(right)
+    PASS: your counts match cnnlib on all 6 layers.
+    True
+    >>> check_param_counts(lambda in_shape, f, k, s, p: (f * in_shape[0] * k * k, 0, 0))
+    FAIL on AlexNet conv1: shared: expected 34,944, got 34,848 (did you count the biases?).
+    False
+    """
+    names = ("shared", "locally connected", "fully connected")
+    for n, (name, in_shape, f, k, s, p) in enumerate(_cases_param_counts(), start=1):
+        c, h, w = in_shape
+        oh, ow = ((h + 2 * p - k) // s + 1), ((w + 2 * p - k) // s + 1)
+        expected = (
+            conv_params(c, f, k),
+            locally_connected_params(in_shape, f, k, stride=s, padding=p),
+            dense_params(c * h * w, f * oh * ow),
+        )
+        try:
+            got = fn(in_shape, f, k, s, p)
+            got = tuple(int(v) for v in got)
+        except Exception as exc:  # the reader's code, any error
+            return _report(verbose, False, f"FAIL on {name}: your function raised {type(exc).__name__}: {exc}")
+        if len(got) != 3:
+            return _report(verbose, False, f"FAIL on {name}: return three numbers, got {len(got)}.")
+        for label, e, g in zip(names, expected, got):
+            if e != g:
+                hint = ""
+                if label == "shared" and g == e - f:
+                    hint = " (did you count the biases?)"
+                elif label == "locally connected" and g == e // (oh * ow):
+                    hint = " (every one of the OH * OW positions has its own filters)"
+                return _report(verbose, False, f"FAIL on {name}: {label}: expected {e:,}, got {g:,}{hint}.")
+    return _report(verbose, True, f"PASS: your counts match cnnlib on all {n} layers.")
+
+
 def _show(a: np.ndarray) -> str:
     if a.size > 9:
         return f"an array of shape {a.shape} (first row [{', '.join(number(v) for v in a[0])}])"
@@ -201,4 +260,4 @@ def _report(verbose: bool, ok: bool, line: str) -> bool:
     return ok
 
 
-__all__ = ["check_correlate2d", "check_output_size", "check_receptive_field", "check_conv2d_im2col"]
+__all__ = ["check_correlate2d", "check_output_size", "check_receptive_field", "check_conv2d_im2col", "check_param_counts"]

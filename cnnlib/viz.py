@@ -511,3 +511,117 @@ def plot_conv_shapes(c: int, h: int, w: int, fn: int, fh: int, fw: int, oh: int,
     ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------------------
+# Chapter 5: connection diagrams (sparse interactions, sharing) and parameter counts
+# --------------------------------------------------------------------------------------
+
+
+def depends_on(layers: Sequence[np.ndarray], level: int, index: int):
+    """Which units of every level a unit depends on (below it) or affects (above it).
+
+    ``layers[l]`` is a connection matrix (n_out, n_in) from
+    :func:`cnnlib.sharing.connections_1d` (``-1``: no edge) from level ``l``
+    to level ``l + 1``. Returns a list of boolean arrays, one per level.
+    """
+    sizes = [layers[0].shape[1]] + [m.shape[0] for m in layers]
+    marked = [np.zeros(n, bool) for n in sizes]
+    marked[level][index] = True
+    for lv in range(level, 0, -1):  # down: the receptive field
+        marked[lv - 1] = ((layers[lv - 1] >= 0) & marked[lv][:, None]).any(axis=0)
+    for lv in range(level, len(layers)):  # up: the units it affects
+        marked[lv + 1] = ((layers[lv] >= 0) & marked[lv][None, :]).any(axis=1)
+    return marked
+
+
+def plot_network(layers: Sequence[np.ndarray], ax=None, highlight=None, color_by_param: bool = False,
+                 names: Sequence[str] = ("x", "s", "g", "h"), title: Optional[str] = None):
+    """Draw 1-D layers as rows of units joined by their connections (Goodfellow et al., ch. 9 style).
+
+    Parameters
+    ----------
+    layers : list of ndarray (n_out, n_in)
+        Connection matrices from :func:`cnnlib.sharing.connections_1d`, from
+        the input row (bottom) upwards.
+    highlight : (level, index), optional
+        A unit to follow: the units and edges it depends on (below it) and
+        those it affects (above it) are drawn in colour, the rest in grey.
+    color_by_param : bool
+        Colour every edge by the parameter it uses: edges that share a weight
+        share a colour.
+    names : row labels, bottom first (``x_1``, ``s_1``, ...).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 1.6 * len(layers) + 0.4))
+    sizes = [layers[0].shape[1]] + [m.shape[0] for m in layers]
+    width = max(sizes)
+    xs = [np.arange(n) + (width - n) / 2 for n in sizes]
+    marked = depends_on(layers, *highlight) if highlight is not None else [np.ones(n, bool) for n in sizes]
+    palette = plt.get_cmap("tab10")
+    for lv, m in enumerate(layers):
+        params = np.unique(m[m >= 0])
+        order = {p: i for i, p in enumerate(params)}
+        for j, i in zip(*np.nonzero(m >= 0)):
+            on = marked[lv][i] and marked[lv + 1][j]
+            if color_by_param:
+                color = palette(order[m[j, i]] % 10) if len(params) <= 10 else plt.get_cmap("hsv")(
+                    order[m[j, i]] / len(params))
+                lw, alpha = (2.4, 1.0) if on or highlight is None else (1.0, 0.25)
+            else:
+                color, lw, alpha = (HIGHLIGHT, 2.2, 1.0) if (on and highlight is not None) else ("#999999", 1.0, 0.8)
+            ax.plot([xs[lv][i], xs[lv + 1][j]], [lv, lv + 1], color=color, lw=lw, alpha=alpha, zorder=1,
+                    solid_capstyle="round")
+    for lv, n in enumerate(sizes):
+        for i in range(n):
+            on = highlight is not None and marked[lv][i]
+            ax.scatter(xs[lv][i], lv, s=520, zorder=2, color="#fde0dd" if on else "white",
+                       edgecolors=HIGHLIGHT if on else "#444444", linewidths=2 if on else 1.2)
+            ax.text(xs[lv][i], lv, f"${names[lv % len(names)]}_{{{i + 1}}}$", ha="center", va="center",
+                    fontsize=10, zorder=3)
+    ax.set_xlim(-0.7, width - 0.3)
+    ax.set_ylim(-0.5, len(layers) + 0.5)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=11)
+    return ax
+
+
+def plot_param_counts(rows: Sequence[dict], ax=None):
+    """AlexNet's layers on a log scale: each conv layer counted three ways, each FC layer as built.
+
+    ``rows`` as returned by :func:`cnnlib.alexnet.alexnet_layers` (pooling
+    rows are skipped: they have no parameters). Bars: shared weights and
+    biases (the layer as built), locally connected (every output neuron its
+    own filter and bias), fully connected (every input value to every output
+    value, plus one bias per output). A last bar is the network's total as built.
+    """
+    rows = [r for r in rows if r["kind"] != "pool"]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.2))
+    kinds = [("params", "as built (conv: shared weights)", "C0"), ("locally_connected", "locally connected", "C1"),
+             ("fully_connected", "fully connected", "C3")]
+    bar = 0.27
+    total = sum(r["params"] for r in rows)
+    rows = rows + [{"name": "total", "kind": "total", "params": total}]
+    for n, r in enumerate(rows):
+        present = [(key, label, color) for key, label, color in kinds if r.get(key) is not None]
+        for m, (key, label, color) in enumerate(present):
+            x = n + (m - (len(present) - 1) / 2) * bar
+            ax.bar(x, r[key], width=bar, color=color, label=label if n == 0 else None)
+            ax.text(x, r[key] * 1.25, _short(r[key]), ha="center", va="bottom", fontsize=7, rotation=90)
+    ax.set_yscale("log")
+    ax.set_xticks(range(len(rows)), [r["name"] for r in rows])
+    ax.set_ylabel("parameters (weights + biases)")
+    top = max(r.get("fully_connected") or r["params"] for r in rows)
+    ax.set_ylim(1e4, top * 60)
+    ax.grid(axis="y", which="major", alpha=0.3)
+    ax.legend(loc="upper right", fontsize=9, ncols=3)
+    return ax
+
+
+def _short(v: int) -> str:
+    for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if v >= size:
+            return f"{v / size:.3g}{unit}"
+    return str(v)

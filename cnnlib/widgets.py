@@ -200,3 +200,47 @@ def conv_trace_widget(x, w, b=None):
 
 
 __all__ += ["conv_trace_widget"]
+
+
+def param_counts_widget(H: int = 227, C: int = 3, F: int = 96, K: int = 11, S: int = 4, P: int = 0):
+    """Sliders for a layer's input size, channels, filters, kernel, stride and padding.
+
+    Every change recomputes :func:`cnnlib.params.layer_counts` and shows its
+    :meth:`~cnnlib.params.LayerCounts.report`: the output shape and the
+    shared, locally connected and fully connected counts, formulas filled in
+    (or why the kernel does not fit).
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    import html
+
+    import ipywidgets as widgets
+
+    from .explorers import PARAM_FIELDS
+    from .params import layer_counts
+
+    start = dict(H=H, C=C, F=F, K=K, S=S, P=P)
+    boxes = {  # sliders: drag, or click one and use the arrow keys; the number beside it can be typed over
+        key: widgets.IntSlider(value=start[key], min=lo, max=hi, description=label,
+                               style={"description_width": "10em"}, layout=widgets.Layout(width="28em"))
+        for key, label, lo, hi in PARAM_FIELDS
+    }
+    out = widgets.HTML()
+
+    def redraw(*_):
+        v = {k: b.value for k, b in boxes.items()}
+        try:
+            text = layer_counts((v["C"], v["H"], v["H"]), v["F"], v["K"], stride=v["S"], padding=v["P"]).report()
+        except ValueError as err:
+            text = f"No output: {err}"
+        out.value = f"<pre style='white-space: pre-wrap'>{html.escape(text)}</pre>"
+
+    for b in boxes.values():
+        b.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox(list(boxes.values()) + [out])
+
+
+__all__ += ["param_counts_widget"]

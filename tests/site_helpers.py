@@ -56,6 +56,19 @@ PROSE_NUMBERS: Dict[str, List[str]] = {
     # matrix (55*55 rows, 3*11*11 columns, float32: MB, times the input) and the
     # multiply-adds; the flattened 3x75x64 photo.
     "notebooks/04_channels_batches_im2col": ["3,025", "363", "1,098,075", "4.4", "7.1", "105,415,200", "14,400"],
+
+    # AlexNet conv1 (3x227x227 input, 96 filters 11x11, stride 4) and every layer of the
+    # two-GPU AlexNet: shared, locally connected and fully connected counts, and the total
+    "notebooks/05_parameter_sharing": [
+        "363", "55", "290,400", "105,705,600", "34,944", "44,892,355,200", "44.9 billion",
+        "3,025", "1,284,694",
+        "307,456", "224,135,424", "13,060,880,640",          # conv2 (groups=2)
+        "885,120", "149,585,280", "2,807,725,440",           # conv3
+        "663,936", "112,205,184", "4,211,555,712",           # conv4 (groups=2)
+        "442,624", "74,803,456", "2,807,703,808",            # conv5 (groups=2)
+        "37,752,832", "16,781,312", "4,097,000",             # fc6, fc7, fc8
+        "60,965,224", "1,161,600",                           # total; conv1 activations, bytes
+    ],
 }
 GLUED_NUMBERS = PROSE_NUMBERS  # the old name
 

@@ -315,7 +315,8 @@ JS_ANIMATIONS = r"""
       if (!o.querySelector('script')) return;
       const id = 'cnnbook-anim-' + (n++);
       o.setAttribute('data-cnnbook-anim', id);
-      found.push({cell: index, id, buttons: [...o.querySelectorAll('button')].map(b => b.textContent.trim())});
+      found.push({cell: index, id, buttons: [...o.querySelectorAll('button')].map(b => b.textContent.trim()),
+                  explorer: !!o.querySelector('.cnn-explorer')});
     });
   });
   return found;
@@ -547,6 +548,18 @@ def test_chapter_in_jupyterlab(lab, browser, chapter):
         # JavaScript animations play: the frame changes by itself, or after Play / Next.
         for anim in page.evaluate(JS_ANIMATIONS):
             first = page.evaluate(JS_ANIM_STATE, anim["id"])
+            if anim["explorer"]:  # an explorer (cnnlib.explorers) does not play: it answers its buttons
+                responded = False
+                for label in anim["buttons"][1:]:  # the first preset is the default state
+                    page.locator(f'[data-cnnbook-anim="{anim["id"]}"] button', has_text=label).first.click()
+                    time.sleep(0.5)
+                    if page.evaluate(JS_ANIM_STATE, anim["id"]) != first:
+                        responded = True
+                        break
+                if not responded:
+                    problems.append(f"cell {anim['cell']}: the JavaScript explorer does not respond to its "
+                                    f"buttons {anim['buttons']}")
+                continue
             moved = False
             for _ in range(16):
                 time.sleep(0.25)

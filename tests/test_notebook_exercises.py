@@ -19,6 +19,7 @@ from cnnlib.exercises import check_correlate2d, check_output_size
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 CH02 = NOTEBOOKS / "02_convolution_vs_cross_correlation.ipynb"
+CH05 = NOTEBOOKS / "05_parameter_sharing.ipynb"
 CH03 = NOTEBOOKS / "03_padding_stride_output_size.ipynb"
 
 
@@ -189,3 +190,49 @@ def test_ch04_starter_runs_and_fails_the_check(capsys):
 def test_ch04_check_cell_calls_the_check_on_the_readers_function():
     calls = [source(c) for c in cells(CH04) if c["cell_type"] == "code" and "check_conv2d_im2col(" in source(c)]
     assert any("check_conv2d_im2col(my_conv2d)" in c for c in calls)
+
+
+def test_ch05_hand_counts_pass_the_check(capsys):
+    assert check_param_counts(counts) is True
+
+
+def test_ch05_solution_passes_the_check(capsys):
+    fn = run(solution_code(CH05), "solution")["my_param_counts"]
+    assert check_param_counts(fn) is True
+    assert capsys.readouterr().out.startswith("PASS")
+
+
+def test_ch05_starter_runs_and_fails_the_check(capsys):
+    fn = run(starter_code(CH05, "my_param_counts"), "starter")["my_param_counts"]
+    assert fn((3, 8, 8), 4, 3, 1, 0) == (0, 0, 0)  # runs before the reader fills it in
+    assert check_param_counts(fn) is False
+    assert capsys.readouterr().out.startswith("FAIL")
+
+
+def counts(in_shape, f, k, s, p, *, size=lambda n, k, s, p: (n + 2 * p - k) // s + 1, biases=True):
+    """The three counts written out by hand, with a choice of output-size rule and biases."""
+    c, h, w = in_shape
+    o = size(h, k, s, p) * size(w, k, s, p)
+    b = int(biases)
+    return f * (c * k * k + b), f * o * (c * k * k + b), f * o * (c * h * w + b)
+
+
+@pytest.mark.parametrize(
+    "wrong, message",
+    [
+        (lambda *a: counts(*a, biases=False), "FAIL on AlexNet conv1: shared: expected 34,944, got 34,848 "
+                                              "(did you count the biases?)"),
+        # 224: (224 - 11)/4 + 1 = 54.25 must floor to 54; rounding up gives 55
+        (lambda *a: counts(*a, size=lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1),
+         "FAIL on a 224 x 224 input (the size does not divide: floor): locally connected"),
+        (lambda *a: counts(*a)[:2] + (counts(*a)[2] - 290400,), "fully connected: expected 44,892,355,200"),
+    ],
+)
+def test_ch05_check_catches_typical_mistakes(capsys, wrong, message):
+    assert check_param_counts(wrong) is False
+    assert message in capsys.readouterr().out
+
+
+def test_ch05_check_cell_calls_the_check_on_the_readers_function():
+    calls = [source(c) for c in cells(CH05) if c["cell_type"] == "code" and "check_param_counts(" in source(c)]
+    assert any("check_param_counts(my_param_counts)" in c for c in calls)

@@ -574,3 +574,138 @@ def test_chapter1_receptive_field_animation_in_chromium(site, chromium):
         page.wait_for_timeout(100)
         problems += log.problems()
     assert not problems, "\n".join(problems)
+
+
+# ------------------------------------------- chapter 5: the parameter-count explorer
+CH05 = "notebooks/05_parameter_sharing"
+
+# Runs in the page: set the explorer's fields to each setting, fire an input event, read what it shows.
+JS_DRIVE_PARAM_EXPLORER = """
+([root, settings]) => settings.map(s => {
+  for (const [k, v] of Object.entries(s)) {
+    const el = root.querySelector('input[name="' + k + '"]');
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', {bubbles: true}));
+  }
+  const shown = {};
+  root.querySelectorAll('[data-key]').forEach(el => { shown[el.dataset.key] = el.textContent.trim(); });
+  return {shown: shown, error: root.querySelector('.cnn-error').textContent.trim(),
+          hidden: root.querySelector('.cnn-result').style.display === 'none'};
+})
+"""
+
+
+def _param_grid():
+    """Settings for the grid: every combination of a few values per field (kernels that do not
+    fit included), plus the presets and edge cases (1x1 everything, the largest allowed values)."""
+    import itertools
+
+    grid = [dict(H=h, C=c, F=f, K=k, S=s, P=p)
+            for h, c, f, k, s, p in itertools.product((1, 7, 32, 227, 512), (1, 3, 512), (1, 96, 1024),
+                                                      (1, 3, 11, 15), (1, 4, 8), (0, 2, 10))]
+    grid += [dict(H=1, C=1, F=1, K=1, S=1, P=0), dict(H=512, C=512, F=1024, K=15, S=1, P=10)]
+    return grid
+
+
+def _expected_param_texts(s):
+    """What the explorer must show for setting s: cnnlib's counts and formulas, or no output."""
+    from cnnlib import conv_params, dense_params, locally_connected_params, output_size
+    from cnnlib.params import layer_counts
+
+    try:
+        lc = layer_counts((s["C"], s["H"], s["H"]), s["F"], s["K"], stride=s["S"], padding=s["P"])
+    except ValueError:
+        return None
+    o = output_size(s["H"], s["K"], padding=s["P"], stride=s["S"])
+    # The three counts, independently of layer_counts, from the three counting functions.
+    shared = conv_params(s["C"], s["F"], s["K"])
+    local = locally_connected_params((s["C"], s["H"], s["H"]), s["F"], s["K"], stride=s["S"], padding=s["P"])
+    dense = dense_params(s["C"] * s["H"] * s["H"], s["F"] * o * o)
+    texts = dict(lc.formulas())
+    del texts["OW"]  # a square input: the explorer shows one line for both
+    texts["out_shape"] = f"{s['F']} × {o} × {o}"
+    for key, count in (("shared", shared), ("locally_connected", local), ("fully_connected", dense)):
+        assert texts[key].endswith(f"= {count:,}"), (key, texts[key], count)
+    return texts
+
+
+def test_parameter_explorer_matches_cnnlib(site, chromium):
+    from cnnlib.explorers import PARAM_PRESETS
+
+    page_path = sh.html_of(CH05, site)
+    if CH05 not in DOCNAMES:
+        pytest.skip(f"{CH05} is not in the toc")
+    with sh.guarded_page(chromium, page_path.as_uri()) as (page, log):
+        roots = page.locator(".cnn-param-explorer")
+        assert roots.count() == 1, f"expected one parameter explorer on {CH05}, found {roots.count()}"
+        root = roots.first
+        # The default render (before any input) already shows cnnlib's numbers for AlexNet conv1.
+        first = page.evaluate(JS_DRIVE_PARAM_EXPLORER, [root.element_handle(), [{}]])[0]
+        assert first["shown"]["shared"] == "96 × (363 + 1) = 34,944", first
+        # The grid, driven in one call; every number and formula compared with cnnlib.
+        grid = _param_grid()
+        results = page.evaluate(JS_DRIVE_PARAM_EXPLORER, [root.element_handle(), grid])
+        wrong, fits, refused = [], 0, 0
+        for s, got in zip(grid, results):
+            expected = _expected_param_texts(s)
+            if expected is None:
+                refused += 1
+                if not (got["hidden"] and "does not fit" in got["error"]):
+                    wrong.append(f"{s}: cnnlib refuses this layer, the explorer shows {got}")
+                continue
+            fits += 1
+            if got["error"] or got["hidden"]:
+                wrong.append(f"{s}: unexpected error {got['error']!r}")
+            diffs = {k: (v, got["shown"].get(k)) for k, v in expected.items() if got["shown"].get(k) != v}
+            if diffs:
+                wrong.append(f"{s}: (cnnlib, explorer) {diffs}")
+        assert fits > 500 and refused > 50, (fits, refused)
+        assert not wrong, f"{len(wrong)} of {len(grid)} settings differ:\n" + "\n".join(wrong[:10])
+        # Typing into a field and the preset buttons work as a reader uses them.
+        root.locator('button[data-preset="AlexNet conv1"]').click()
+        page.locator(".cnn-param-explorer input[name='H']").fill("224")
+        assert root.locator('[data-key="OH"]').inner_text() == "OH = ⌊(224 + 2·0 − 11) / 4⌋ + 1 = 54"
+        for name, values in PARAM_PRESETS.items():
+            root.locator(f'button[data-preset="{name}"]').click()
+            expected = _expected_param_texts(values)
+            assert root.locator('[data-key="fully_connected"]').inner_text() == expected["fully_connected"], name
+        # Bad entries: an explanation and no numbers.
+        for field, value in (("K", "0"), ("C", ""), ("S", "2.5"), ("F", "2000")):
+            root.locator(f"input[name='{field}']").fill(value)
+            assert "must be a whole number" in root.locator(".cnn-error").inner_text(), (field, value)
+            assert not root.locator(".cnn-result").is_visible(), (field, value)
+            root.locator('button[data-preset="AlexNet conv1"]').click()
+            assert root.locator(".cnn-error").inner_text() == ""
+        page.wait_for_timeout(100)
+        assert not log.problems(), log.problems()
+
+
+def test_parameter_explorer_fits_a_phone_and_dark_mode(site, chromium):
+    if CH05 not in DOCNAMES:
+        pytest.skip(f"{CH05} is not in the toc")
+    with sh.guarded_page(chromium, sh.html_of(CH05, site).as_uri()) as (page, log):
+        page.set_viewport_size({"width": 390, "height": 844})
+        root = page.locator(".cnn-param-explorer").first
+        root.scroll_into_view_if_needed()
+        box = root.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 0.5, box
+        overflow = root.evaluate("el => el.scrollWidth - el.clientWidth")
+        style = root.evaluate("el => getComputedStyle(el).overflowX")
+        assert overflow <= 0 or style in ("auto", "scroll"), (overflow, style)
+        target = sh.SCREENSHOT_DIR / "ch05-explorer-390-light.png"
+        root.screenshot(path=str(target))
+        colours = {}
+        for mode in ("light", "dark"):
+            page.evaluate(f"() => document.documentElement.setAttribute('data-theme', '{mode}')")
+            page.wait_for_timeout(50)
+            colours[mode] = root.locator('[data-key="shared"]').evaluate(
+                "el => getComputedStyle(el).color")
+            root.screenshot(path=str(sh.SCREENSHOT_DIR / f"ch05-explorer-390-{mode}.png"))
+
+        def luminance(css):
+            r, g, b = (int(v) for v in re.findall(r"\d+", css)[:3])
+            return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+        # Dark text on the light page, light text on the dark page.
+        assert luminance(colours["light"]) < 0.4 and luminance(colours["dark"]) > 0.6, colours
+        assert not log.problems(), log.problems()
