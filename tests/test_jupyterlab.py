@@ -346,8 +346,10 @@ def _wait(page, js: str, arg=None, *, timeout: float, what: str, poll: float = 0
 
 
 def _kernel_idle(page) -> None:
-    _wait(page, "() => { const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;"
-                " return k && k.status === 'idle'; }", timeout=60, what="an idle kernel")
+    # The session can be briefly null (e.g. while the kernel restarts or reconnects on a busy
+    # machine): that is "not idle yet", not an error.
+    _wait(page, "() => { const s = window.jupyterapp.shell.currentWidget.sessionContext.session;"
+                " const k = s && s.kernel; return !!k && k.status === 'idle'; }", timeout=60, what="an idle kernel")
 
 
 # Roles that jupyterlab-myst renders. Any other role (MyST-NB's {glue}, a typo) it shows
