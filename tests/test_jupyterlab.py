@@ -89,12 +89,13 @@ def test_jupyterlab_myst_is_enabled():
 # ---------------------------------------------------------------------- fixtures
 def _shut_down_kernels(url: str) -> None:
     """End every session (and its kernel); the server stays up for the next chapter."""
-    with contextlib.suppress(OSError, ValueError):
-        with urllib.request.urlopen(f"{url}/api/sessions", timeout=10) as r:
-            sessions = json.loads(r.read())
-        for s in sessions:
-            req = urllib.request.Request(f"{url}/api/sessions/{s['id']}", method="DELETE")
-            urllib.request.urlopen(req, timeout=30).close()
+    # A failure here is the test's own fault (it once was: 403 for a missing XSRF token), and
+    # a kernel left running would make the next chapter's page ambiguous: let it raise.
+    with urllib.request.urlopen(f"{url}/api/sessions", timeout=10) as r:
+        sessions = json.loads(r.read())
+    for s in sessions:
+        req = urllib.request.Request(f"{url}/api/sessions/{s['id']}", method="DELETE")
+        urllib.request.urlopen(req, timeout=30).close()
 
 
 def _free_port() -> int:
@@ -140,6 +141,9 @@ def lab():
         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--ServerApp.open_browser=False",
         "--LabApp.extension_manager=readonly",  # the default one asks PyPI for extensions
+        # The test's own REST calls (ending the previous chapter's session) carry no XSRF
+        # cookie; without this the server answers 403 and the old kernel stays.
+        "--ServerApp.disable_check_xsrf=True",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # containers, CI
         command.append("--allow-root")
@@ -446,7 +450,10 @@ def test_chapter_in_jupyterlab(lab, browser, chapter):
     latencies: List[Dict] = []
     try:
         t0 = time.monotonic()
-        page.goto(f"{lab}/lab/tree/notebooks/{chapter.name}", wait_until="domcontentloaded")
+        # A workspace of its own, reset: JupyterLab would otherwise reopen the previous
+        # chapter's tab too, and the "current widget" would not be this chapter.
+        page.goto(f"{lab}/lab/workspaces/cnnbook-{chapter.stem}/tree/notebooks/{chapter.name}?reset",
+                  wait_until="domcontentloaded")
         _wait(page, JS_PANEL_READY, timeout=180, what="the notebook to open with an idle kernel", poll=0.5)
         timings["open"] = time.monotonic() - t0
 
