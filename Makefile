@@ -40,7 +40,7 @@ $(BOOK_VENV)/.installed: $(DEPS)
 	$(call make_venv,$(BOOK_VENV),book$(comma)lab)
 
 $(TEST_VENV)/.installed: $(DEPS)
-	$(call make_venv,$(TEST_VENV),book$(comma)test)
+	$(call make_venv,$(TEST_VENV),book$(comma)lab$(comma)test)
 
 # --- the two commands -------------------------------------------------------
 book: $(BOOK_VENV)/.installed
@@ -57,7 +57,7 @@ test: $(TEST_VENV)/.installed chromium
 
 # The same without the book build and browser visit, for a quick loop while writing.
 test-fast: $(TEST_VENV)/.installed
-	$(TEST_VENV)/bin/python -m pytest -n 2 --dist loadfile -m "not site" \
+	$(TEST_VENV)/bin/python -m pytest -n 2 --dist loadfile -m "not site and not jupyterlab" \
 	  --nbval-lax --nbval-current-env tests cnnlib notebooks
 
 # Headless Chromium for the site tests, from the distribution's packages (no browser download).

@@ -69,7 +69,7 @@ def _table(grid, cls: str, highlight=None, upto=None) -> str:
 
 
 _CSS = """
-#{id} {{ font-family: system-ui, sans-serif; margin: 0.5em 0 1em; color: #222; }}
+#{id} {{ font-family: system-ui, sans-serif; margin: 0.5em 0 1em; color: #222; background: #fff; padding: 0.6em; border-radius: 4px; }}
 #{id} .cnn-controls {{ display: flex; flex-wrap: wrap; gap: 0.5em; align-items: center; margin-bottom: 0.6em; }}
 #{id} button {{ font: inherit; padding: 0.2em 0.8em; border: 1px solid #888; border-radius: 4px; background: #f4f4f4; color: #222; cursor: pointer; }}
 #{id} .cnn-grids {{ display: flex; flex-wrap: wrap; gap: 1.4em; align-items: flex-start; }}

@@ -1,7 +1,7 @@
 """Helpers for tests/test_site.py: build the book, read the toc, scan and visit the site.
 
 Kept apart from the tests so that the tests read as a list of claims about the
-site. Nothing here is specific to one chapter except ``GLUED_NUMBERS``.
+site. Nothing here is specific to one chapter except ``PROSE_NUMBERS``.
 """
 
 from __future__ import annotations
@@ -32,11 +32,15 @@ SCREENSHOT_DIR = BUILD_DIR / "screenshots"
 BUILD_LOG = BUILD_DIR / "site-build.log"
 SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
 
-# Numbers that a chapter must state in its prose (inserted there by MyST-NB glue).
-GLUED_NUMBERS: Dict[str, List[str]] = {
+# Numbers that a chapter must state in its prose ({eval} expressions, see
+# book/_ext/prose_numbers.py). One list for both front ends: tests/test_site.py
+# looks for them in the built page, tests/test_jupyterlab.py in the notebook
+# rendered by JupyterLab after Run All.
+PROSE_NUMBERS: Dict[str, List[str]] = {
     # input [[1,2,3],[4,5,6],[7,8,9]] cross-correlated with [[1,1],[0,2]]
     "notebooks/02_convolution_vs_cross_correlation": ["13", "17", "25", "29"],
 }
+GLUED_NUMBERS = PROSE_NUMBERS  # the old name
 
 CHROMIUM_ARGS = [
     "--headless",

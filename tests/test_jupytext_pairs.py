@@ -19,6 +19,7 @@ import difflib
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import List, Optional
 
@@ -44,12 +45,19 @@ def missing_twins(root: Path = REPO) -> List[str]:
 
 
 def jupytext_md(notebook: Path, root: Path = REPO) -> bytes:
-    """What jupytext writes for ``notebook`` as MyST Markdown (run from ``root``, where jupytext.toml is)."""
-    proc = subprocess.run([sys.executable, "-m", "jupytext", "--to", "md:myst", "-o", "-", str(notebook)],
-                          cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if proc.returncode != 0:
-        raise RuntimeError(f"jupytext failed on {notebook}:\n{proc.stderr.decode(errors='replace')}")
-    return proc.stdout
+    """What jupytext writes for ``notebook`` as MyST Markdown (run from ``root``, where jupytext.toml is).
+
+    Written to a file, not to stdout: jupytext 1.19 ignores jupytext.toml's
+    ``cell_metadata_filter`` with ``-o -`` (the stored {eval} values would then
+    appear in the twin, although scripts/execute_notebooks.py leaves them out).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"{notebook.stem}.md"
+        proc = subprocess.run([sys.executable, "-m", "jupytext", "--quiet", "--to", "md:myst", "-o", str(out),
+                               str(notebook)], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if proc.returncode != 0:
+            raise RuntimeError(f"jupytext failed on {notebook}:\n{proc.stderr.decode(errors='replace')}")
+        return out.read_bytes()
 
 
 def pair_diff(stem: str, root: Path = REPO) -> Optional[str]:

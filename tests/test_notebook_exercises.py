@@ -1,8 +1,8 @@
 """The chapters' exercises: the starter runs and fails the check, the hidden solution passes it.
 
 nbval executes the notebooks but cannot look inside the collapsed solution
-(it is Markdown, so readers can open it in JupyterLab and in the static book
-alike). These tests pull the code out of the notebook itself, so the solution
+(a MyST dropdown in a markdown cell, so readers can open it in JupyterLab and
+in the static book alike). These tests pull the code out of the notebook itself, so the solution
 the reader sees is the one that is tested.
 """
 
@@ -29,14 +29,23 @@ def source(cell) -> str:
     return "".join(cell["source"])
 
 
+# The solution is a MyST dropdown (`:::{dropdown} Solution ...` or with backticks):
+# collapsed both in the site (sphinx-design) and in JupyterLab (jupyterlab-myst).
+# HTML <details> is refused: jupyterlab-myst shows its summary but cannot open it.
+DROPDOWN = re.compile(r"^(?P<fence>:{3,}|`{3,})\{dropdown\}[^\n]*\n(?P<body>.*?)^(?P=fence)\s*$", re.S | re.M)
+
+
 def solution_code(path: Path) -> str:
     for cell in cells(path):
         text = source(cell)
-        if cell["cell_type"] == "markdown" and "<details>" in text:
-            blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-            assert blocks, f"{path.name}: the <details> solution has no ```python block"
-            return blocks[0]
-    raise AssertionError(f"{path.name}: no collapsed <details> solution found")
+        if cell["cell_type"] != "markdown":
+            continue
+        assert "<details>" not in text, f"{path.name}: write the solution in a {{dropdown}}, not <details>"
+        for m in DROPDOWN.finditer(text):
+            blocks = re.findall(r"```python\n(.*?)```", m.group("body"), flags=re.S)
+            if blocks:
+                return blocks[0]
+    raise AssertionError(f"{path.name}: no collapsed {{dropdown}} solution with a ```python block found")
 
 
 def starter_code(path: Path, name: str) -> str:

@@ -100,19 +100,34 @@ def _prose_text(page) -> str:
     return " ".join(article.get_text(" ").split())
 
 
-@pytest.mark.parametrize("docname", sorted(sh.GLUED_NUMBERS))
-def test_chapter_prose_states_the_glued_numbers(site, docname):
+@pytest.mark.parametrize("docname", sorted(sh.PROSE_NUMBERS))
+def test_chapter_prose_states_its_numbers(site, docname):
     if docname not in DOCNAMES and sh.source_of(docname) is None:
         pytest.skip(f"{docname} is neither written nor in the toc yet")
     assert docname in DOCNAMES, f"{docname} exists but book/_toc.yml does not list it"
     page = sh.html_of(docname, site)
     assert page.is_file(), f"{page.relative_to(sh.REPO)} was not built"
     prose = _prose_text(page)
-    missing = [n for n in sh.GLUED_NUMBERS[docname] if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", prose)]
+    missing = [n for n in sh.PROSE_NUMBERS[docname] if not re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", prose)]
     assert not missing, (
         f"{docname}: the prose (outside code cells) does not state {missing}; "
-        f"it should insert them with {{glue:text}} / {{glue}}.\nProse begins: {prose[:600]}"
+        f"it should state them with {{eval}}`...` (book/_ext/prose_numbers.py).\nProse begins: {prose[:600]}"
     )
+
+
+@pytest.mark.parametrize("docname", DOCNAMES)
+def test_no_raw_myst_syntax_in_the_page(site, docname):
+    """A role or directive that did not render shows as its source text ({eval}`x`, ```{note})."""
+    page = sh.html_of(docname, site)
+    if not page.is_file():
+        pytest.skip("not built (reported by test_toc_page_is_built)")
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    article = soup.select_one("article.bd-article") or soup.select_one("main") or soup
+    for el in article.select("div.cell_input, pre, code, script, style, .highlight"):
+        el.decompose()
+    text = " ".join(article.get_text(" ").split())
+    found = [m.group(0) for m in re.finditer(r"\{(?:eval|glue)(?::\w+)?\}|```\s*\{[\w:-]+\}|:::\s*\{[\w:-]+\}", text)]
+    assert not found, f"{docname}: raw MyST in the page text: {found[:5]}"
 
 
 def test_no_page_references_an_external_resource(site):
