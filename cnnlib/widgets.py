@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ._checks import as_float_array, geometry
 from .steps import MODES, window_step
-from .viz import plot_window_step
+from .viz import plot_digit_report, plot_window_step
 
 
 def sliding_window_widget(x, k):
@@ -51,4 +51,48 @@ def sliding_window_widget(x, k):
     return widgets.VBox([widgets.HBox([i, j]), mode, out])
 
 
-__all__ = ["sliding_window_widget"]
+def digit_explorer(model, images, labels):
+    """Pick a test digit: the feature maps after each layer and the class probabilities.
+
+    A shell around :func:`cnnlib.network.digit_report` and
+    :func:`cnnlib.viz.plot_digit_report`.
+
+    Parameters
+    ----------
+    model : cnnlib.layers.Sequential
+    images : array, shape (N, 1, H, W)
+    labels : array of int, shape (N,)
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .network import digit_report
+
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if images.ndim != 4 or labels.shape != (images.shape[0],):
+        raise ValueError(f"digit_explorer: images must be (N, 1, H, W) and labels (N,), got shapes "
+                         f"{images.shape} and {labels.shape}")
+    index = widgets.IntSlider(value=0, min=0, max=images.shape[0] - 1, description="test digit")
+    out = widgets.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            report = digit_report(model, images[index.value])
+            fig = plot_digit_report(report)
+            fig.suptitle(f"test image {index.value}: true label {int(labels[index.value])}", fontsize=10)
+            plt.show()
+            plt.close(fig)
+
+    index.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([index, out])
+
+
+__all__ = ["sliding_window_widget", "digit_explorer"]

@@ -39,6 +39,8 @@ SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
 PROSE_NUMBERS: Dict[str, List[str]] = {
     # input [[1,2,3],[4,5,6],[7,8,9]] cross-correlated with [[1,1],[0,2]]
     "notebooks/02_convolution_vs_cross_correlation": ["13", "17", "25", "29"],
+    # parameters of the CNN and of the MLP; max pairwise difference of filters that start equal
+    "notebooks/08_small_cnn_from_scratch": ["6,090", "2,410", "0"],
 }
 GLUED_NUMBERS = PROSE_NUMBERS  # the old name
 
