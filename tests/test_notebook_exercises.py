@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlib.exercises import check_correlate2d
+from cnnlib.exercises import check_correlate2d, check_loss_gradient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 CH02 = NOTEBOOKS / "02_convolution_vs_cross_correlation.ipynb"
+CH08 = NOTEBOOKS / "08_small_cnn_from_scratch.ipynb"
 
 
 def cells(path: Path):
@@ -78,6 +79,21 @@ def test_starter_runs_and_fails_the_check(capsys):
 def test_the_check_cell_calls_the_check_on_the_readers_function():
     calls = [source(c) for c in cells(CH02) if c["cell_type"] == "code" and "check_correlate2d(" in source(c)]
     assert any("check_correlate2d(my_correlate2d)" in c for c in calls)
+
+
+def test_ch08_solution_passes_the_check(capsys):
+    fn = run(solution_code(CH08), "solution")["my_loss_grad"]
+    assert check_loss_gradient(fn) is True
+    assert capsys.readouterr().out.startswith("PASS")
+
+
+def test_ch08_starter_runs_and_fails_the_check(capsys):
+    fn = run(starter_code(CH08, "my_loss_grad"), "starter")["my_loss_grad"]
+    assert fn(np.zeros((2, 3)), np.array([0, 1])).shape == (2, 3)  # runs before the reader fills it in
+    assert check_loss_gradient(fn) is False
+    assert capsys.readouterr().out.startswith("FAIL")
+    calls = [source(c) for c in cells(CH08) if c["cell_type"] == "code" and "check_loss_gradient(" in source(c)]
+    assert any("check_loss_gradient(my_loss_grad)" in c for c in calls)
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
