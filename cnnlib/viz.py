@@ -239,23 +239,24 @@ def plot_digit_report(report, max_maps: int = 16, class_names: Optional[Sequence
     then a bar chart of the probabilities with the predicted class in red.
     """
     stages = report.stages
-    ncols = 1 + max_maps
+    ncols = 2 + max_maps
     fig = plt.figure(figsize=(0.62 * ncols + 0.8, 0.7 * len(stages) + 2.6))
     grid = fig.add_gridspec(len(stages) + 2, ncols, height_ratios=[1] * len(stages) + [0.25, 2.4])
-    ax = fig.add_subplot(grid[: min(2, len(stages)), 0])
-    ax.imshow(report.image, cmap="gray_r")
-    ax.set_title("input", fontsize=8)
-    ax.axis("off")
     for r, (name, maps) in enumerate(stages):
+        label = fig.add_subplot(grid[r, :2])
+        label.axis("off")
+        label.text(1.0, 0.5, f"{name}\n{maps.shape[0]}×{maps.shape[1]}×{maps.shape[2]}", ha="right", va="center",
+                   fontsize=7, transform=label.transAxes)
         for c in range(min(max_maps, maps.shape[0])):
-            a = fig.add_subplot(grid[r, 1 + c])
+            a = fig.add_subplot(grid[r, 2 + c])
             a.imshow(maps[c], cmap="magma")
             a.set_xticks([])
             a.set_yticks([])
-            if c == 0:
-                a.set_ylabel(f"{name}\n{maps.shape[0]}×{maps.shape[1]}×{maps.shape[2]}", rotation=0, ha="right",
-                             va="center", fontsize=7)
-    bar = fig.add_subplot(grid[-1, 1:])
+    ax = fig.add_subplot(grid[-1, :3])
+    ax.imshow(report.image, cmap="gray_r")
+    ax.set_title("input", fontsize=8)
+    ax.axis("off")
+    bar = fig.add_subplot(grid[-1, 4:])
     k = report.probabilities.size
     colors = ["#d62728" if i == report.predicted else "#7f7f7f" for i in range(k)]
     bar.bar(range(k), report.probabilities, color=colors)
@@ -264,5 +265,5 @@ def plot_digit_report(report, max_maps: int = 16, class_names: Optional[Sequence
     bar.set_ylabel("probability")
     bar.set_title(f"softmax output: predicted {report.predicted} "
                   f"({report.probabilities[report.predicted]:.1%})", fontsize=9)
-    fig.subplots_adjust(left=0.12, right=0.99, top=0.95, bottom=0.07, wspace=0.08, hspace=0.25)
+    fig.subplots_adjust(left=0.02, right=0.99, top=0.95, bottom=0.07, wspace=0.08, hspace=0.25)
     return fig

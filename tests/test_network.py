@@ -172,8 +172,8 @@ def test_figures_have_their_panels():
     fig = plot_filters([np.ones((4, 1, 3, 3)), -np.ones((4, 1, 3, 3))], ["a", "b"])
     assert len(fig.axes) == 8
     fig = plot_digit_report(digit_report(small_cnn(0), X[0]), max_maps=4)
-    # the input, 6 layers x 4 maps, the bar chart
-    assert len(fig.axes) == 1 + 6 * 4 + 1
+    # a label and 4 maps per layer (6 layers), the input, the bar chart
+    assert len(fig.axes) == 6 * (1 + 4) + 1 + 1
     plt.close("all")
 
 
