@@ -31,6 +31,9 @@ from cnnlib import (
     window_step,
 )
 
+from cnnlib.network import (digit_report, gradient_check, layer_table, max_pairwise_difference, mlp,  # noqa: E402
+                            small_cnn, softmax)
+
 I33 = np.ones((3, 3))
 K22 = np.ones((2, 2))
 X4 = np.ones((1, 1, 3, 3))  # conv2d(X4, W4) has shape (1, 1, 2, 2)
@@ -147,6 +150,13 @@ CASES = [
     row(window_step, (I33, K22, 0, 0), {"mode": "flip"}, ValueError, ["mode", "'flip'"], "window_step-bad-mode"),
     row(window_step, (I33, K22, 2, 0), {}, ValueError, ["i", "2x2"], "window_step-position-outside"),
     row(window_step, (I33, K22, -1, 0), {}, ValueError, ["i"], "window_step-negative-position"),
+    # --- chapter 8's network helpers -----------------------------------------------------
+    row(softmax, (np.ones(10),), {}, ValueError, ["logits", "(10,)"], "softmax-1d"),
+    row(digit_report, (small_cnn(0), np.ones((2, 8, 8))), {}, ValueError, ["image", "(2, 8, 8)"], "digit_report-two-images"),
+    row(max_pairwise_difference, (np.ones((1, 3, 3)),), {}, ValueError, ["weight", "(1, 3, 3)"], "max_pairwise_difference-one-filter"),
+    row(mlp, (0,), {}, ValueError, ["hidden"], "mlp-hidden-0"),
+    row(layer_table, (small_cnn(0), (1, 1, 8, 0)), {}, ValueError, ["input_shape"], "layer_table-empty-axis"),
+    row(gradient_check, (small_cnn(0), np.ones((1, 1, 8, 8)), [0]), {}, TypeError, ["0.weight", "float32"], "gradient_check-float32"),
 ]
 
 
