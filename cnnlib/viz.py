@@ -231,39 +231,55 @@ def plot_filters(rows: Sequence, row_titles: Sequence[str]):
     return fig
 
 
+def _tile(maps, n: int, gap: int = 1) -> np.ndarray:
+    """The first ``n`` maps (C, h, w) side by side in one array, each scaled to [0, 1], NaN gaps between."""
+    maps = np.asarray(maps, dtype=float)[:n]
+    c, h, w = maps.shape
+    out = np.full((h, c * (w + gap) - gap), np.nan)
+    for i, m in enumerate(maps):
+        lo, hi = m.min(), m.max()
+        out[:, i * (w + gap): i * (w + gap) + w] = (m - lo) / (hi - lo) if hi > lo else 0.0
+    return out
+
+
 def plot_digit_report(report, max_maps: int = 16, class_names: Optional[Sequence[str]] = None):
     """The figure behind the chapter's widget: the image, the maps after each layer, the class probabilities.
 
     ``report`` is a :class:`cnnlib.network.DigitReport`. One row per layer
-    (at most ``max_maps`` channels each, every map on its own grey scale),
-    then a bar chart of the probabilities with the predicted class in red.
+    (at most ``max_maps`` channels each, every map scaled to its own range,
+    black its minimum and yellow its maximum), then the input and a bar chart
+    of the probabilities with the predicted class in red.
     """
     stages = report.stages
-    ncols = 2 + max_maps
-    fig = plt.figure(figsize=(0.62 * ncols + 0.8, 0.7 * len(stages) + 2.6))
-    grid = fig.add_gridspec(len(stages) + 2, ncols, height_ratios=[1] * len(stages) + [0.25, 2.4])
+    fig = plt.figure(figsize=(11, 0.62 * len(stages) + 2.4))
+    grid = fig.add_gridspec(len(stages) + 1, 2, width_ratios=[1, 9], height_ratios=[1] * len(stages) + [3.8])
     for r, (name, maps) in enumerate(stages):
-        label = fig.add_subplot(grid[r, :2])
+        a = fig.add_subplot(grid[r, 1])
+        tiled = _tile(maps, max_maps)
+        cmap = plt.get_cmap("magma").copy()
+        cmap.set_bad("white")
+        a.imshow(tiled, cmap=cmap, vmin=0, vmax=1, aspect="equal")
+        a.set_xticks([])
+        a.set_yticks([])
+        for side in a.spines.values():
+            side.set_visible(False)
+        shown = min(max_maps, maps.shape[0])
+        more = "" if shown == maps.shape[0] else f" (first {shown})"
+        label = fig.add_subplot(grid[r, 0])
         label.axis("off")
-        label.text(1.0, 0.5, f"{name}\n{maps.shape[0]}×{maps.shape[1]}×{maps.shape[2]}", ha="right", va="center",
-                   fontsize=7, transform=label.transAxes)
-        for c in range(min(max_maps, maps.shape[0])):
-            a = fig.add_subplot(grid[r, 2 + c])
-            a.imshow(maps[c], cmap="magma")
-            a.set_xticks([])
-            a.set_yticks([])
-    ax = fig.add_subplot(grid[-1, :3])
+        label.text(1.0, 0.5, f"{name}\n{maps.shape[0]}×{maps.shape[1]}×{maps.shape[2]}{more}", ha="right",
+                   va="center", fontsize=8, transform=label.transAxes)
+    ax = fig.add_subplot(grid[-1, 0])
     ax.imshow(report.image, cmap="gray_r")
-    ax.set_title("input", fontsize=8)
+    ax.set_title("input", fontsize=9)
     ax.axis("off")
-    bar = fig.add_subplot(grid[-1, 4:])
+    bar = fig.add_subplot(grid[-1, 1])
     k = report.probabilities.size
     colors = ["#d62728" if i == report.predicted else "#7f7f7f" for i in range(k)]
     bar.bar(range(k), report.probabilities, color=colors)
     bar.set_xticks(range(k), class_names if class_names is not None else [str(i) for i in range(k)])
     bar.set_ylim(0, 1)
-    bar.set_ylabel("probability")
-    bar.set_title(f"softmax output: predicted {report.predicted} "
+    bar.set_title(f"class probabilities (softmax): predicted {report.predicted} "
                   f"({report.probabilities[report.predicted]:.1%})", fontsize=9)
-    fig.subplots_adjust(left=0.02, right=0.99, top=0.95, bottom=0.07, wspace=0.08, hspace=0.25)
+    fig.subplots_adjust(left=0.03, right=0.99, top=0.93, bottom=0.08, wspace=0.12, hspace=0.45)
     return fig

@@ -172,8 +172,10 @@ def test_figures_have_their_panels():
     fig = plot_filters([np.ones((4, 1, 3, 3)), -np.ones((4, 1, 3, 3))], ["a", "b"])
     assert len(fig.axes) == 8
     fig = plot_digit_report(digit_report(small_cnn(0), X[0]), max_maps=4)
-    # a label and 4 maps per layer (6 layers), the input, the bar chart
-    assert len(fig.axes) == 6 * (1 + 4) + 1 + 1
+    # a label and a strip of maps per layer (6 layers), the input, the bar chart
+    assert len(fig.axes) == 6 * 2 + 1 + 1
+    strip = fig.axes[0].images[0].get_array()
+    assert strip.shape == (8, 4 * 8 + 3)         # 4 maps of 8x8 with 3 one-pixel gaps
     plt.close("all")
 
 
