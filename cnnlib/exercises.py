@@ -261,3 +261,55 @@ def _report(verbose: bool, ok: bool, line: str) -> bool:
 
 
 __all__ = ["check_correlate2d", "check_output_size", "check_receptive_field", "check_conv2d_im2col", "check_param_counts"]
+
+
+def _cases_loss_gradient():
+    rng = np.random.default_rng(8)
+    yield "the docstring example", np.array([[0.0, 0.0], [0.0, np.log(3.0)]]), np.array([0, 1])
+    yield "one image, 10 classes", rng.normal(size=(1, 10)), np.array([7])
+    yield "a batch of 32, 10 classes", rng.normal(size=(32, 10)) * 3, rng.integers(0, 10, 32)
+    yield "large logits (softmax must not overflow)", 1000.0 + rng.normal(size=(4, 3)), np.array([2, 0, 1, 1])
+
+
+def check_loss_gradient(fn, verbose: bool = True) -> bool:
+    """Compare ``fn(logits, labels)`` with ``cnnlib.layers.SoftmaxCrossEntropy().backward()``.
+
+    The expected gradient of the mean cross-entropy with respect to the
+    logits is ``(softmax(logits) - onehot(labels)) / N``, shape (N, K).
+
+    Examples
+    --------
+    >>> from cnnlib.layers import SoftmaxCrossEntropy
+    >>> def reference(logits, labels):
+    ...     loss = SoftmaxCrossEntropy()
+    ...     loss(logits, labels)
+    ...     return loss.backward()
+    >>> check_loss_gradient(reference)
+    PASS: your gradient matches SoftmaxCrossEntropy.backward on all 4 cases.
+    True
+    >>> check_loss_gradient(lambda logits, labels: reference(logits, labels) * len(labels))
+    FAIL on the docstring example: expected [[-0.25, 0.25], [0.125, -0.125]], got [[-0.5, 0.5], [0.25, -0.25]].
+    False
+    """
+    from .layers import SoftmaxCrossEntropy
+
+    for n, (name, logits, labels) in enumerate(_cases_loss_gradient(), start=1):
+        loss = SoftmaxCrossEntropy()
+        loss(logits, labels)
+        expected = loss.backward()
+        try:
+            got = np.asarray(fn(np.array(logits), np.array(labels)), dtype=float)
+        except Exception as exc:  # the reader's code, any error
+            return _report(verbose, False, f"FAIL on {name}: your function raised {type(exc).__name__}: {exc}")
+        if got.shape != expected.shape:
+            return _report(verbose, False, f"FAIL on {name}: expected shape {expected.shape}, got {got.shape}.")
+        if not np.all(np.isfinite(got)):
+            return _report(verbose, False, f"FAIL on {name}: your gradient has inf or nan (subtract each row's "
+                           "maximum before exp).")
+        # Each entry is a difference of numbers <= 1 divided by N: a few units of roundoff.
+        if not np.allclose(got, expected, rtol=1e-9, atol=1e-12):
+            return _report(verbose, False, f"FAIL on {name}: expected {_show(expected)}, got {_show(got)}.")
+    return _report(verbose, True, f"PASS: your gradient matches SoftmaxCrossEntropy.backward on all {n} cases.")
+
+
+__all__ += ["check_loss_gradient"]

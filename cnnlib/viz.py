@@ -625,3 +625,143 @@ def _short(v: int) -> str:
         if v >= size:
             return f"{v / size:.3g}{unit}"
     return str(v)
+
+
+# --------------------------------------------------------------------------- chapter 8
+def plot_history(history, title: Optional[str] = None):
+    """Loss and accuracy per epoch of a :class:`cnnlib.train.History`, train and test, in two panels."""
+    epochs = np.arange(1, len(history) + 1)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
+    a.plot(epochs, history.train_loss, "o-", label="train")
+    a.plot(epochs, history.test_loss, "s-", label="test")
+    a.set_xlabel("epoch")
+    a.set_ylabel("cross-entropy loss")
+    a.legend()
+    b.plot(epochs, history.train_accuracy, "o-", label="train")
+    b.plot(epochs, history.test_accuracy, "s-", label="test")
+    b.set_xlabel("epoch")
+    b.set_ylabel("accuracy")
+    b.legend(loc="lower right")
+    for ax in (a, b):
+        ax.grid(alpha=0.3)
+        ax.set_xticks(epochs)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(matrix, title: str = "confusion matrix (rows: true digit, columns: predicted)"):
+    """A (K, K) confusion matrix with every count written in its cell."""
+    m = np.asarray(matrix)
+    k = m.shape[0]
+    fig, ax = plt.subplots(figsize=(4.8, 4.4))
+    ax.imshow(m, cmap="Blues")
+    for i in range(k):
+        for j in range(k):
+            if m[i, j]:
+                ax.text(j, i, str(int(m[i, j])), ha="center", va="center", fontsize=8,
+                        color="white" if m[i, j] > m.max() / 2 else ("#d62728" if i != j else "black"))
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_digits(images, titles: Sequence[str], ncols: int = 8, size: float = 1.2):
+    """Small grey-scale images (N, H, W) or (N, 1, H, W), one title each."""
+    imgs = np.asarray(images, dtype=float)
+    if imgs.ndim == 4:
+        imgs = imgs[:, 0]
+    n = max(len(imgs), 1)
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.3) * nrows), squeeze=False)
+    for idx, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if idx < len(imgs):
+            ax.imshow(imgs[idx], cmap="gray_r", vmin=0, vmax=1)
+            ax.set_title(titles[idx], fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_filters(rows: Sequence, row_titles: Sequence[str]):
+    """Filters side by side: ``rows[r]`` is an (F, KH, KW) or (F, 1, KH, KW) stack, one row of panels each.
+
+    Every filter gets its own symmetric colour scale (red positive, blue negative).
+    """
+    stacks = [np.asarray(r, dtype=float).reshape(len(r), *np.shape(r)[-2:]) for r in rows]
+    f = max(len(s) for s in stacks)
+    fig, axes = plt.subplots(len(stacks), f, figsize=(0.75 * f, 0.95 * len(stacks) + 0.2), squeeze=False)
+    for r, (stack, name) in enumerate(zip(stacks, row_titles)):
+        for i, ax in enumerate(axes[r]):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if i >= len(stack):
+                ax.axis("off")
+                continue
+            lim = float(np.abs(stack[i]).max()) or 1.0
+            ax.imshow(stack[i], cmap="RdBu_r", vmin=-lim, vmax=lim)
+            if r == 0:
+                ax.set_title(str(i), fontsize=8)
+        axes[r][0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def _tile(maps, n: int, gap: int = 1) -> np.ndarray:
+    """The first ``n`` maps (C, h, w) side by side in one array, each scaled to [0, 1], NaN gaps between."""
+    maps = np.asarray(maps, dtype=float)[:n]
+    c, h, w = maps.shape
+    out = np.full((h, c * (w + gap) - gap), np.nan)
+    for i, m in enumerate(maps):
+        lo, hi = m.min(), m.max()
+        out[:, i * (w + gap): i * (w + gap) + w] = (m - lo) / (hi - lo) if hi > lo else 0.0
+    return out
+
+
+def plot_digit_report(report, max_maps: int = 16, class_names: Optional[Sequence[str]] = None):
+    """The figure behind the chapter's widget: the image, the maps after each layer, the class probabilities.
+
+    ``report`` is a :class:`cnnlib.network.DigitReport`. One row per layer
+    (at most ``max_maps`` channels each, every map scaled to its own range,
+    black its minimum and yellow its maximum), then the input and a bar chart
+    of the probabilities with the predicted class in red.
+    """
+    stages = report.stages
+    fig = plt.figure(figsize=(11, 0.62 * len(stages) + 2.4))
+    grid = fig.add_gridspec(len(stages) + 1, 2, width_ratios=[1, 9], height_ratios=[1] * len(stages) + [3.8])
+    for r, (name, maps) in enumerate(stages):
+        a = fig.add_subplot(grid[r, 1])
+        tiled = _tile(maps, max_maps)
+        cmap = plt.get_cmap("magma").copy()
+        cmap.set_bad("white")
+        a.imshow(tiled, cmap=cmap, vmin=0, vmax=1, aspect="equal")
+        a.set_xticks([])
+        a.set_yticks([])
+        for side in a.spines.values():
+            side.set_visible(False)
+        shown = min(max_maps, maps.shape[0])
+        more = "" if shown == maps.shape[0] else f" (first {shown})"
+        label = fig.add_subplot(grid[r, 0])
+        label.axis("off")
+        label.text(1.0, 0.5, f"{name}\n{maps.shape[0]}×{maps.shape[1]}×{maps.shape[2]}{more}", ha="right",
+                   va="center", fontsize=8, transform=label.transAxes)
+    ax = fig.add_subplot(grid[-1, 0])
+    ax.imshow(report.image, cmap="gray_r")
+    ax.set_title("input", fontsize=9)
+    ax.axis("off")
+    bar = fig.add_subplot(grid[-1, 1])
+    k = report.probabilities.size
+    colors = ["#d62728" if i == report.predicted else "#7f7f7f" for i in range(k)]
+    bar.bar(range(k), report.probabilities, color=colors)
+    bar.set_xticks(range(k), class_names if class_names is not None else [str(i) for i in range(k)])
+    bar.set_ylim(0, 1)
+    bar.set_title(f"class probabilities (softmax): predicted {report.predicted} "
+                  f"({report.probabilities[report.predicted]:.1%})", fontsize=9)
+    fig.subplots_adjust(left=0.03, right=0.99, top=0.93, bottom=0.08, wspace=0.12, hspace=0.45)
+    return fig

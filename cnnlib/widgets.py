@@ -16,7 +16,7 @@ from ._checks import as_float_array, geometry
 from .geometry import window_layout
 from .steps import MODES, window_step
 from .trace import conv_trace
-from .viz import plot_conv_trace, plot_window_layout, plot_window_step
+from .viz import plot_conv_trace, plot_digit_report, plot_window_layout, plot_window_step
 
 
 def sliding_window_widget(x, k):
@@ -244,3 +244,50 @@ def param_counts_widget(H: int = 227, C: int = 3, F: int = 96, K: int = 11, S: i
 
 
 __all__ += ["param_counts_widget"]
+
+
+def digit_explorer(model, images, labels):
+    """Pick a test digit: the feature maps after each layer and the class probabilities.
+
+    A shell around :func:`cnnlib.network.digit_report` and
+    :func:`cnnlib.viz.plot_digit_report`.
+
+    Parameters
+    ----------
+    model : cnnlib.layers.Sequential
+    images : array, shape (N, 1, H, W)
+    labels : array of int, shape (N,)
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .network import digit_report
+
+    images = np.asarray(images)
+    labels = np.asarray(labels)
+    if images.ndim != 4 or labels.shape != (images.shape[0],):
+        raise ValueError(f"digit_explorer: images must be (N, 1, H, W) and labels (N,), got shapes "
+                         f"{images.shape} and {labels.shape}")
+    index = widgets.IntSlider(value=0, min=0, max=images.shape[0] - 1, description="test digit")
+    out = widgets.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            report = digit_report(model, images[index.value])
+            fig = plot_digit_report(report)
+            fig.suptitle(f"test image {index.value}: true label {int(labels[index.value])}", fontsize=10)
+            plt.show()
+            plt.close(fig)
+
+    index.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([index, out])
+
+
+__all__ += ["digit_explorer"]

@@ -32,6 +32,9 @@ from cnnlib import (
 )
 from cnnlib import coverage, window_layout
 
+from cnnlib.network import (digit_report, gradient_check, layer_table, max_pairwise_difference, mlp,  # noqa: E402
+                            small_cnn, softmax)
+
 I33 = np.ones((3, 3))
 K22 = np.ones((2, 2))
 X4 = np.ones((1, 1, 3, 3))  # conv2d(X4, W4) has shape (1, 1, 2, 2)
@@ -168,6 +171,14 @@ CASES = [
     row(coverage, ((5, 5), 3), {"padding": "same", "stride": 2}, ValueError, ["padding", "stride"], "coverage-same-with-stride-2"),
     row(window_layout, ((5, 5), 3), {"stride": 1.5}, TypeError, ["stride", "1.5"], "window_layout-stride-float"),
     row(window_layout, ("abc", 3), {}, TypeError, ["in_shape"], "window_layout-in_shape-string"),
+
+    # --- chapter 8's network helpers -----------------------------------------------------
+    row(softmax, (np.ones(10),), {}, ValueError, ["logits", "(10,)"], "softmax-1d"),
+    row(digit_report, (small_cnn(0), np.ones((2, 8, 8))), {}, ValueError, ["image", "(2, 8, 8)"], "digit_report-two-images"),
+    row(max_pairwise_difference, (np.ones((1, 3, 3)),), {}, ValueError, ["weight", "(1, 3, 3)"], "max_pairwise_difference-one-filter"),
+    row(mlp, (0,), {}, ValueError, ["hidden"], "mlp-hidden-0"),
+    row(layer_table, (small_cnn(0), (1, 1, 8, 0)), {}, ValueError, ["input_shape"], "layer_table-empty-axis"),
+    row(gradient_check, (small_cnn(0), np.ones((1, 1, 8, 8)), [0]), {}, TypeError, ["0.weight", "float32"], "gradient_check-float32"),
 ]
 
 

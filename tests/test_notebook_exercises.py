@@ -15,12 +15,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlib.exercises import check_correlate2d, check_output_size
+from cnnlib.exercises import check_correlate2d, check_loss_gradient, check_output_size, check_param_counts
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 CH02 = NOTEBOOKS / "02_convolution_vs_cross_correlation.ipynb"
-CH05 = NOTEBOOKS / "05_parameter_sharing.ipynb"
 CH03 = NOTEBOOKS / "03_padding_stride_output_size.ipynb"
+CH05 = NOTEBOOKS / "05_parameter_sharing.ipynb"
+CH08 = NOTEBOOKS / "08_small_cnn_from_scratch.ipynb"
 
 
 def cells(path: Path):
@@ -115,6 +116,21 @@ def test_ch03_check_rejects_rounding_and_float_answers(capsys):
 def test_ch03_the_check_cell_calls_the_check_on_the_readers_function():
     calls = [source(c) for c in cells(CH03) if c["cell_type"] == "code" and "check_output_size(" in source(c)]
     assert any("check_output_size(my_output_size)" in c for c in calls)
+
+
+def test_ch08_solution_passes_the_check(capsys):
+    fn = run(solution_code(CH08), "solution")["my_loss_grad"]
+    assert check_loss_gradient(fn) is True
+    assert capsys.readouterr().out.startswith("PASS")
+
+
+def test_ch08_starter_runs_and_fails_the_check(capsys):
+    fn = run(starter_code(CH08, "my_loss_grad"), "starter")["my_loss_grad"]
+    assert fn(np.zeros((2, 3)), np.array([0, 1])).shape == (2, 3)  # runs before the reader fills it in
+    assert check_loss_gradient(fn) is False
+    assert capsys.readouterr().out.startswith("FAIL")
+    calls = [source(c) for c in cells(CH08) if c["cell_type"] == "code" and "check_loss_gradient(" in source(c)]
+    assert any("check_loss_gradient(my_loss_grad)" in c for c in calls)
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
