@@ -623,7 +623,7 @@ def plot_param_counts(rows: Sequence[dict], ax=None):
 def _short(v: int) -> str:
     for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if v >= size:
-            return f"{v / size:.3g}{unit}"
+            return f"{number(v / size)}{unit}"  # cnnlib._format's rule, 4 significant digits
     return str(v)
 
 
@@ -738,8 +738,7 @@ def plot_digit_report(report, max_maps: int = 16, class_names: Optional[Sequence
     for r, (name, maps) in enumerate(stages):
         a = fig.add_subplot(grid[r, 1])
         tiled = _tile(maps, max_maps)
-        cmap = plt.get_cmap("magma").copy()
-        cmap.set_bad("white")
+        cmap = plt.get_cmap("magma").with_extremes(bad="white")
         a.imshow(tiled, cmap=cmap, vmin=0, vmax=1, aspect="equal")
         a.set_xticks([])
         a.set_yticks([])

@@ -268,11 +268,10 @@ def digit_explorer(model, images, labels):
 
     from .network import digit_report
 
-    images = np.asarray(images)
-    labels = np.asarray(labels)
-    if images.ndim != 4 or labels.shape != (images.shape[0],):
-        raise ValueError(f"digit_explorer: images must be (N, 1, H, W) and labels (N,), got shapes "
-                         f"{images.shape} and {labels.shape}")
+    from ._checks import as_labels
+
+    images = as_float_array(images, "images", 4, "digit_explorer", "(N, 1, H, W)")
+    labels = as_labels(labels, "digit_explorer", n=images.shape[0], against=f"images.shape={images.shape}")
     index = widgets.IntSlider(value=0, min=0, max=images.shape[0] - 1, description="test digit")
     out = widgets.Output()
 
