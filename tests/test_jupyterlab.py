@@ -557,17 +557,25 @@ def test_chapter_in_jupyterlab(lab, browser, chapter):
         # JavaScript animations play: the frame changes by itself, or after Play / Next.
         for anim in page.evaluate(JS_ANIMATIONS):
             first = page.evaluate(JS_ANIM_STATE, anim["id"])
-            if anim["explorer"]:  # an explorer (cnnlib.explorers) does not play: it answers its buttons
+            if anim["explorer"]:  # an explorer (cnnlib.explorers) does not play: it answers its controls
+                root = f'[data-cnnbook-anim="{anim["id"]}"]'
                 responded = False
                 for label in anim["buttons"][1:]:  # the first preset is the default state
-                    page.locator(f'[data-cnnbook-anim="{anim["id"]}"] button', has_text=label).first.click()
+                    page.locator(f"{root} button", has_text=label).first.click()
                     time.sleep(0.5)
                     if page.evaluate(JS_ANIM_STATE, anim["id"]) != first:
                         responded = True
                         break
+                number = page.locator(f'{root} input[type="number"]').first
+                if not responded and number.count():  # no presets: type another value into its first field
+                    value = int(number.input_value() or 0)
+                    top = number.get_attribute("max")
+                    number.fill(str(value + 1 if top is None or value + 1 <= int(top) else value - 1))
+                    time.sleep(0.5)
+                    responded = page.evaluate(JS_ANIM_STATE, anim["id"]) != first
                 if not responded:
                     problems.append(f"cell {anim['cell']}: the JavaScript explorer does not respond to its "
-                                    f"buttons {anim['buttons']}")
+                                    f"buttons {anim['buttons']} or its first number field")
                 continue
             moved = False
             for _ in range(16):
