@@ -39,6 +39,8 @@ SOURCE_SUFFIXES = (".md", ".ipynb", ".rst")
 PROSE_NUMBERS: Dict[str, List[str]] = {
     # input [[1,2,3],[4,5,6],[7,8,9]] cross-correlated with [[1,1],[0,2]]
     "notebooks/02_convolution_vs_cross_correlation": ["13", "17", "25", "29"],
+    # [[1, 2], [3, 4]] max / average pooled; the parameter counts of the digits CNN with and without pooling
+    "notebooks/06_pooling": ["4", "2.5", "1,370", "5,210"],
 }
 GLUED_NUMBERS = PROSE_NUMBERS  # the old name
 

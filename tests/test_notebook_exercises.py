@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlib.exercises import check_correlate2d
+from cnnlib.exercises import check_correlate2d, check_max_pool2d
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 CH02 = NOTEBOOKS / "02_convolution_vs_cross_correlation.ipynb"
+CH06 = NOTEBOOKS / "06_pooling.ipynb"
 
 
 def cells(path: Path):
@@ -78,6 +79,24 @@ def test_starter_runs_and_fails_the_check(capsys):
 def test_the_check_cell_calls_the_check_on_the_readers_function():
     calls = [source(c) for c in cells(CH02) if c["cell_type"] == "code" and "check_correlate2d(" in source(c)]
     assert any("check_correlate2d(my_correlate2d)" in c for c in calls)
+
+
+def test_ch06_solution_passes_the_check(capsys):
+    fn = run(solution_code(CH06), "solution")["my_max_pool"]
+    assert check_max_pool2d(fn) is True
+    assert capsys.readouterr().out.startswith("PASS")
+
+
+def test_ch06_starter_runs_and_fails_the_check(capsys):
+    fn = run(starter_code(CH06, "my_max_pool"), "starter")["my_max_pool"]
+    assert fn(np.ones((4, 4)), 2).shape == (2, 2)  # runs before the reader fills it in
+    assert check_max_pool2d(fn) is False
+    assert capsys.readouterr().out.startswith("FAIL")
+
+
+def test_ch06_the_check_cell_calls_the_check_on_the_readers_function():
+    calls = [source(c) for c in cells(CH06) if c["cell_type"] == "code" and "check_max_pool2d(" in source(c)]
+    assert any("check_max_pool2d(my_max_pool)" in c for c in calls)
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)

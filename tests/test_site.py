@@ -205,21 +205,24 @@ def _check_animation(page, root, index: int) -> list:
     if (_text(counter), _text(equation)) != before:
         problems.append(f"{name}: Prev did not go back to {before}")
 
+    # The second mode (convolution in chapter 2, average pooling in chapter 6):
+    # choosing it must change the equation, which names the mode.
     radios = root.locator('input[type="radio"]')
-    conv = None
+    other = None
     for i in range(radios.count()):
         label = radios.nth(i).locator("xpath=ancestor::label[1]")
-        if label.count() and label.inner_text().strip().lower() == "convolution":
-            conv = radios.nth(i)
-    if conv is None:
-        problems.append(f"{name}: no radio button labelled 'convolution'")
+        if label.count() and not radios.nth(i).is_checked():
+            other, other_name = radios.nth(i), label.inner_text().strip().lower()
+            break
+    if other is None:
+        problems.append(f"{name}: no second mode to switch to (an unchecked labelled radio button)")
     else:
         eq = _text(equation)
-        conv.check()
+        other.check()
         if _text(equation) == eq:
-            problems.append(f"{name}: choosing convolution did not change the equation ({eq!r})")
-        elif "convolution" not in _text(equation).lower():
-            problems.append(f"{name}: the equation does not name the mode: {_text(equation)!r}")
+            problems.append(f"{name}: choosing {other_name} did not change the equation ({eq!r})")
+        elif other_name not in _text(equation).lower():
+            problems.append(f"{name}: the equation does not name the mode {other_name!r}: {_text(equation)!r}")
 
     if index == 0:  # Play really plays (one animation per page is enough: it takes a frame interval)
         c = _text(counter)
