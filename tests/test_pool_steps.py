@@ -69,3 +69,22 @@ def test_exercise_check_passes_a_loop_and_fails_wrong_answers(capsys):
     assert check_max_pool2d(lambda x, s: 1 / 0) is False
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("PASS") and out[1].startswith("FAIL") and "ZeroDivisionError" in out[2]
+
+
+def test_widget_and_figure_build_from_pool_steps():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from cnnlib.viz import plot_pool_steps
+    from cnnlib.widgets import pooling_widget
+
+    x = np.arange(24.0).reshape(4, 6)
+    box = pooling_widget(x)
+    kind, sliders = box.children[0], box.children[1].children
+    assert list(kind.options) == ["max", "average"] and [s.value for s in sliders] == [2, 2]
+    kind.value, sliders[0].value, sliders[1].value = "average", 3, 1   # redraws without error
+    fig = plot_pool_steps(pool_steps(x, "max", 2))
+    assert len(fig.axes) == 2 and "2x3" in fig.axes[1].get_title()
+    plt.close("all")
