@@ -12,6 +12,7 @@ import numpy as np
 
 from ._format import number
 from .conv import conv2d, correlate2d, output_size
+from .pooling import max_pool2d
 from .params import conv_params, dense_params, locally_connected_params
 from .receptive import receptive_fields
 
@@ -313,3 +314,9 @@ def check_loss_gradient(fn, verbose: bool = True) -> bool:
 
 
 __all__ += ["check_loss_gradient"]
+
+
+
+
+
+__all__ += ["check_max_pool2d"]
