@@ -18,6 +18,7 @@ from typing import Dict, List, Sequence
 import numpy as np
 
 from ._format import json_number as _num
+from .pool_steps import POOL_KINDS, pool_steps
 from .steps import MODES, WindowStep, window_steps
 
 # What the kernel panel is captioned with, by mode (not by its position in the list).
@@ -695,3 +696,144 @@ def im2col_animation(x, w, interval_ms: int = 1200, autoplay: bool = True) -> Fr
 
 
 __all__ += ["FrameAnimation", "grid_html", "im2col_animation", "im2col_unfolding_data"]
+
+
+# ------------------------------------------------------------------ pooling
+POOL_NAMES = {"max": "max pooling", "average": "average pooling"}
+
+
+def pooling_data(x, kernel_size=2, *, stride=None, kinds: Sequence[str] = POOL_KINDS) -> Dict:
+    """Everything the pooling animation shows, as JSON-ready data from :func:`cnnlib.pool_steps.pool_steps`."""
+    data = {"modes": []}
+    for kind in kinds:
+        steps = pool_steps(x, kind, kernel_size, stride=stride)
+        data["input"] = _grid(x)
+        data["modes"].append({
+            "name": POOL_NAMES[kind],
+            "output": _grid(steps[0].output),
+            "frames": [{"i": s.i, "j": s.j, "rows": s.rows, "cols": s.cols,
+                        "chosen": list(s.chosen) if s.chosen else None,
+                        "window": _grid(s.window), "equation": s.equation()} for s in steps],
+        })
+    return data
+
+
+_POOL_CSS = _CSS + """
+#{id} table.cnn-input td.chosen {{ background: #d62728; color: #fff; font-weight: bold; }}
+#{id} table.cnn-kernel td {{ background: #fff3e0; }}
+"""
+
+_POOL_JS = """
+(function () {
+  var root = document.getElementById("__ID__");
+  if (!root || root.dataset.started) return;
+  root.dataset.started = "1";
+  var data = __DATA__;
+  var mode = 0, pos = 0, timer = null;
+  function table(grid, cls, hit, upto, chosen) {
+    var ncols = grid[0].length, s = '<table class="' + cls + '">';
+    grid.forEach(function (row, r) {
+      s += "<tr>";
+      row.forEach(function (v, c) {
+        var on = hit && hit[0].indexOf(r) >= 0 && hit[1].indexOf(c) >= 0;
+        var pick = chosen && chosen[0] === r && chosen[1] === c;
+        var shown = upto === undefined || r * ncols + c <= upto;
+        s += '<td class="' + (pick ? "hit chosen" : (on ? "hit" : "")) + '">' + (shown ? v : "") + "</td>";
+      });
+      s += "</tr>";
+    });
+    return s + "</table>";
+  }
+  function show() {
+    var m = data.modes[mode], f = m.frames[pos];
+    root.querySelector(".cnn-slot-input").innerHTML = table(data.input, "cnn-input", [f.rows, f.cols], undefined, f.chosen);
+    root.querySelector(".cnn-slot-kernel").innerHTML = table(f.window, "cnn-kernel");
+    root.querySelector(".cnn-slot-output").innerHTML = table(m.output, "cnn-output", [[f.i], [f.j]], pos);
+    root.querySelector(".cnn-equation").textContent = m.name + ": output[" + f.i + ", " + f.j + "] = " + f.equation;
+    root.querySelector(".cnn-counter").textContent = "window " + (pos + 1) + " of " + m.frames.length;
+  }
+  function step(d) { var n = data.modes[mode].frames.length; pos = (pos + d + n) % n; show(); }
+  function play(on) {
+    if (timer) { clearInterval(timer); timer = null; }
+    if (on) timer = setInterval(function () { step(1); }, __INTERVAL__);
+    root.querySelector('[data-act="play"]').textContent = on ? "Pause" : "Play";
+  }
+  root.querySelector('[data-act="prev"]').onclick = function () { play(false); step(-1); };
+  root.querySelector('[data-act="next"]').onclick = function () { play(false); step(1); };
+  root.querySelector('[data-act="play"]').onclick = function () { play(!timer); };
+  root.querySelectorAll('input[type="radio"]').forEach(function (el) {
+    el.onchange = function () { mode = +el.value; pos = 0; show(); };
+  });
+  show();
+  play(__AUTOPLAY__);
+})();
+"""
+
+
+class PoolingAnimation:
+    """Pooling window by window, as self-contained HTML + JavaScript (no kernel needed)."""
+
+    def __init__(self, x, kernel_size=2, *, stride=None, kinds: Sequence[str] = POOL_KINDS,
+                 interval_ms: int = 1500, autoplay: bool = True):
+        self.data = pooling_data(x, kernel_size, stride=stride, kinds=kinds)
+        self.interval_ms = int(interval_ms)
+        self.autoplay = bool(autoplay)
+        payload = json.dumps(self.data, sort_keys=True)
+        self.id = "cnn-anim-" + hashlib.sha1(payload.encode()).hexdigest()[:10]
+        self._payload = payload
+
+    def __repr__(self) -> str:
+        inp = self.data["input"]
+        win = self.data["modes"][0]["frames"][0]["window"]
+        kinds = ", ".join(m["name"] for m in self.data["modes"])
+        return f"<pooling animation: {len(inp)}x{len(inp[0])} input, {len(win)}x{len(win[0])} window, {kinds}>"
+
+    def _repr_html_(self) -> str:
+        m0 = self.data["modes"][0]
+        f = m0["frames"][0]
+        radios = "".join(
+            f'<label><input type="radio" name="{self.id}-mode" value="{n}"{" checked" if n == 0 else ""}> '
+            f"{html.escape(m['name'])}</label>"
+            for n, m in enumerate(self.data["modes"])
+        )
+        figure = (
+            f'<figure><div class="cnn-slot-input">{_table(self.data["input"], "cnn-input", (f["rows"], f["cols"]))}</div>'
+            "<figcaption>input (window outlined, kept value filled)</figcaption></figure>"
+            f'<figure><div class="cnn-slot-kernel">{_table(f["window"], "cnn-kernel")}</div>'
+            "<figcaption>the window's values</figcaption></figure>"
+            f'<figure><div class="cnn-slot-output">{_table(m0["output"], "cnn-output", ([f["i"]], [f["j"]]), 0)}</div>'
+            "<figcaption>output</figcaption></figure>"
+        )
+        equation = html.escape(f"{m0['name']}: output[{f['i']}, {f['j']}] = {f['equation']}")
+        js = (_POOL_JS.replace("__ID__", self.id).replace("__DATA__", self._payload)
+              .replace("__INTERVAL__", str(self.interval_ms)).replace("__AUTOPLAY__", "true" if self.autoplay else "false"))
+        return (
+            f'<div class="cnn-anim" id="{self.id}"><style>{_POOL_CSS.format(id=self.id)}</style>'
+            '<div class="cnn-controls"><button data-act="prev">Prev</button>'
+            '<button data-act="play">Play</button><button data-act="next">Next</button>'
+            f'{radios}<span class="cnn-counter">window 1 of {len(m0["frames"])}</span></div>'
+            f'<div class="cnn-grids">{figure}</div><div class="cnn-equation">{equation}</div>'
+            f"<script>{js}</script></div>"
+        )
+
+
+def pooling_animation(x, kernel_size=2, *, stride=None, kinds: Sequence[str] = POOL_KINDS,
+                      interval_ms: int = 1500, autoplay: bool = True) -> PoolingAnimation:
+    """Max and average pooling stepping through the windows, for the static site.
+
+    Shows the input with the window outlined (and, for max pooling, the kept
+    cell filled), the window's values, the equation and the output filling up,
+    with Play/Pause, Prev/Next and a switch between max and average pooling.
+
+    Examples
+    --------
+    >>> anim = pooling_animation([[1, 2, 0, 1], [3, 4, 1, 0]], 2)
+    >>> [f["equation"] for f in anim.data["modes"][0]["frames"]]
+    ['max(1, 2, 3, 4) = 4', 'max(0, 1, 1, 0) = 1']
+    >>> anim.data["modes"][1]["output"]
+    [[2.5, 0.5]]
+    """
+    return PoolingAnimation(x, kernel_size, stride=stride, kinds=kinds, interval_ms=interval_ms, autoplay=autoplay)
+
+
+__all__ += ["pooling_animation", "pooling_data", "PoolingAnimation"]

@@ -12,6 +12,7 @@ import numpy as np
 
 from ._format import number
 from .conv import conv2d, correlate2d, output_size
+from .pooling import max_pool2d
 from .params import conv_params, dense_params, locally_connected_params
 from .receptive import receptive_fields
 
@@ -248,6 +249,40 @@ def check_param_counts(fn, verbose: bool = True) -> bool:
     return _report(verbose, True, f"PASS: your counts match cnnlib on all {n} layers.")
 
 
+def _cases_max_pool():
+    rng = np.random.default_rng(6)
+    yield "the notes' example", np.array([[1, 2], [3, 4]]), 2
+    yield "a 4x4 map, 2x2 windows", rng.integers(-5, 6, (4, 4)), 2
+    yield "a 6x6 map, 3x3 windows", rng.normal(size=(6, 6)), 3
+    yield "a 5x7 map (leftover row and columns dropped)", rng.normal(size=(5, 7)), 2
+    yield "all values negative", -rng.uniform(1, 2, (4, 6)), 2
+
+
+def check_max_pool2d(fn, verbose: bool = True) -> bool:
+    """Compare ``fn(x, size)`` with :func:`cnnlib.max_pool2d` (window = stride = ``size``) on 2-D maps.
+
+    Examples
+    --------
+    >>> check_max_pool2d(lambda x, s: max_pool2d(x[None, None], s)[0, 0])
+    PASS: your function matches cnnlib.max_pool2d on all 5 cases.
+    True
+    >>> check_max_pool2d(lambda x, s: max_pool2d(x[None, None], s)[0, 0].T)
+    FAIL on a 4x4 map, 2x2 windows: expected [[5, 2], [5, 3]], got [[5, 5], [2, 3]].
+    False
+    """
+    for n, (name, x, size) in enumerate(_cases_max_pool(), start=1):
+        expected = max_pool2d(np.asarray(x, float)[None, None], size)[0, 0]
+        try:
+            got = np.asarray(fn(np.array(x), size), dtype=float)
+        except Exception as exc:  # the reader's code, any error
+            return _report(verbose, False, f"FAIL on {name}: your function raised {type(exc).__name__}: {exc}")
+        if got.shape != expected.shape:
+            return _report(verbose, False, f"FAIL on {name}: expected shape {expected.shape}, got {got.shape}.")
+        if not np.array_equal(got, expected):
+            return _report(verbose, False, f"FAIL on {name}: expected {_show(expected)}, got {_show(got)}.")
+    return _report(verbose, True, f"PASS: your function matches cnnlib.max_pool2d on all {n} cases.")
+
+
 def _show(a: np.ndarray) -> str:
     if a.size > 9:
         return f"an array of shape {a.shape} (first row [{', '.join(number(v) for v in a[0])}])"
@@ -313,3 +348,9 @@ def check_loss_gradient(fn, verbose: bool = True) -> bool:
 
 
 __all__ += ["check_loss_gradient"]
+
+
+
+
+
+__all__ += ["check_max_pool2d"]

@@ -764,3 +764,32 @@ def plot_digit_report(report, max_maps: int = 16, class_names: Optional[Sequence
                   f"({report.probabilities[report.predicted]:.1%})", fontsize=9)
     fig.subplots_adjust(left=0.03, right=0.99, top=0.93, bottom=0.08, wspace=0.12, hspace=0.45)
     return fig
+
+
+def plot_pool_steps(steps):
+    """Input with every pooling window outlined and each kept maximum marked, and the output map.
+
+    ``steps`` is the list :func:`cnnlib.pool_steps.pool_steps` returns.
+    """
+    from matplotlib.patches import Rectangle as _Rect
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), gridspec_kw={"width_ratios": [2, 1]})
+    return _draw_pool(fig, axes, steps, _Rect)
+
+
+def _draw_pool(fig, axes, steps, rect):
+    first = steps[0]
+    inp = first.input
+    show_matrix(inp, axes[0], f"input: {len(steps)} windows")
+    colours = plt.get_cmap("tab10")
+    for n, s in enumerate(steps):
+        off = 0.06 * (n % 3)
+        axes[0].add_patch(rect((s.cols[0] - 0.5 + off, s.rows[0] - 0.5 + off), len(s.cols) - 2 * off,
+                               len(s.rows) - 2 * off, fill=False, edgecolor=colours(n % 10), linewidth=2, zorder=5))
+        if s.chosen is not None:
+            r, c = s.chosen
+            axes[0].add_patch(rect((c - 0.45, r - 0.45), 0.9, 0.9, color=HIGHLIGHT, alpha=0.35, zorder=4))
+    show_matrix(first.output, axes[1], f"{first.kind} pooling: output {first.output.shape[0]}x{first.output.shape[1]}",
+                cmap="Purples")
+    fig.tight_layout()
+    return fig

@@ -290,3 +290,43 @@ def digit_explorer(model, images, labels):
 
 
 __all__ += ["digit_explorer"]
+
+
+def pooling_widget(x):
+    """Pooling kind, window size and stride over a small map, window by window.
+
+    Draws the input with every window's kept value marked (the maximum for
+    max pooling; for average pooling every cell counts, so the windows are
+    outlined) and the output map. A thin shell over
+    :func:`cnnlib.pool_steps.pool_steps`.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from .pool_steps import POOL_KINDS, pool_steps
+    from .viz import plot_pool_steps
+
+    x = as_float_array(x, "x", 2, "pooling_widget", "(H, W)")
+    kind = widgets.ToggleButtons(options=list(POOL_KINDS), value="max", description="pooling")
+    size = widgets.IntSlider(value=2, min=1, max=min(x.shape), description="window")
+    stride = widgets.IntSlider(value=2, min=1, max=min(x.shape), description="stride")
+    out = widgets.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            fig = plot_pool_steps(pool_steps(x, kind.value, size.value, stride=stride.value))
+            plt.show()
+            plt.close(fig)
+
+    for w in (kind, size, stride):
+        w.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([kind, widgets.HBox([size, stride]), out])
+
+
+__all__ += ["pooling_widget"]

@@ -15,13 +15,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlib.exercises import check_correlate2d, check_loss_gradient, check_output_size, check_param_counts
+from cnnlib.exercises import check_correlate2d, check_loss_gradient, check_output_size, check_param_counts, check_max_pool2d
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 CH02 = NOTEBOOKS / "02_convolution_vs_cross_correlation.ipynb"
 CH03 = NOTEBOOKS / "03_padding_stride_output_size.ipynb"
 CH05 = NOTEBOOKS / "05_parameter_sharing.ipynb"
 CH08 = NOTEBOOKS / "08_small_cnn_from_scratch.ipynb"
+CH06 = NOTEBOOKS / "06_pooling.ipynb"
 
 
 def cells(path: Path):
@@ -252,3 +253,21 @@ def test_ch05_check_catches_typical_mistakes(capsys, wrong, message):
 def test_ch05_check_cell_calls_the_check_on_the_readers_function():
     calls = [source(c) for c in cells(CH05) if c["cell_type"] == "code" and "check_param_counts(" in source(c)]
     assert any("check_param_counts(my_param_counts)" in c for c in calls)
+
+
+def test_ch06_solution_passes_the_check(capsys):
+    fn = run(solution_code(CH06), "solution")["my_max_pool"]
+    assert check_max_pool2d(fn) is True
+    assert capsys.readouterr().out.startswith("PASS")
+
+
+def test_ch06_starter_runs_and_fails_the_check(capsys):
+    fn = run(starter_code(CH06, "my_max_pool"), "starter")["my_max_pool"]
+    assert fn(np.ones((4, 4)), 2).shape == (2, 2)  # runs before the reader fills it in
+    assert check_max_pool2d(fn) is False
+    assert capsys.readouterr().out.startswith("FAIL")
+
+
+def test_ch06_the_check_cell_calls_the_check_on_the_readers_function():
+    calls = [source(c) for c in cells(CH06) if c["cell_type"] == "code" and "check_max_pool2d(" in source(c)]
+    assert any("check_max_pool2d(my_max_pool)" in c for c in calls)
