@@ -70,8 +70,6 @@ PROSE_NUMBERS: Dict[str, List[str]] = {
         "60,965,224", "1,161,600",                           # total; conv1 activations, bytes
     ],
 
-    # parameters of the CNN and of the MLP; max pairwise difference of filters that start equal
-    "notebooks/08_small_cnn_from_scratch": ["6,090", "2,410", "0"],
 
     # [[1, 2], [3, 4]] max / average pooled; the parameter counts of the digits CNN with and without pooling
     "notebooks/06_pooling": ["4", "2.5", "1,370", "5,210"],
