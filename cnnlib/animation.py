@@ -741,6 +741,7 @@ def pooling_data(x, kernel_size=2, *, stride=None, kinds: Sequence[str] = POOL_K
 # The pooling animation is a FrameAnimation: its frames are rendered here, the
 # player is the shared one. The kept value is filled with the outline colour.
 _POOL_CSS = """
+#{id} td {{ min-width: 2.2em; height: 2.2em; font-size: 0.95em; }}
 #{id} td.chosen {{ background: var(--hit-line); color: var(--bg); font-weight: bold; }}
 #{id} .cnn-slot-window td {{ background: var(--col); }}
 """
