@@ -709,3 +709,98 @@ def test_parameter_explorer_fits_a_phone_and_dark_mode(site, chromium):
         # Dark text on the light page, light text on the dark page.
         assert luminance(colours["light"]) < 0.4 and luminance(colours["dark"]) > 0.6, colours
         assert not log.problems(), log.problems()
+
+
+# ============================================ page conventions (issue 18, site engineer)
+# Static checks of the built HTML: every chapter page carries the conventions of
+# the common brief (learning goals near the top, a summary at the end, numbered
+# and captioned figures with alt text, a download link to an existing notebook),
+# and the landing page lists every chapter of the toc.
+
+
+def _article(docname, site):
+    page = sh.html_of(docname, site)
+    assert page.is_file(), f"{page.relative_to(sh.REPO)} was not built"
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    return page, soup, (soup.select_one("article.bd-article") or soup.select_one("main") or soup)
+
+
+def _admonitions(article, title):
+    return [a for a in article.select("div.admonition")
+            if (t := a.select_one(".admonition-title")) and t.get_text(strip=True) == title]
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_has_goals_near_the_top_and_summary_at_the_end(site, docname):
+    _, _, article = _article(docname, site)
+    goals = _admonitions(article, "Learning goals")
+    assert len(goals) == 1, f"{docname}: expected one 'Learning goals' admonition, found {len(goals)}"
+    first_h2 = article.find("h2")
+    assert first_h2 is not None and goals[0] in first_h2.find_all_previous("div"), (
+        f"{docname}: the learning goals must come before the first section")
+    summary = _admonitions(article, "Summary")
+    assert len(summary) == 1, f"{docname}: expected one 'Summary' admonition, found {len(summary)}"
+    section = summary[0].find_parent("section")
+    h2s = article.find_all("h2")
+    assert section is not None and section.find("h2") is h2s[-1] and h2s[-1].get_text(strip=True).startswith("Summary"), (
+        f"{docname}: the Summary admonition must sit in the last section, titled 'Summary'")
+    assert summary[0].find("li"), f"{docname}: the Summary admonition has no bullets"
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_figures_are_numbered_captioned_and_described(site, docname):
+    _, _, article = _article(docname, site)
+    images = [img for img in article.select("div.cell_output img, figure img")
+              if not img.find_parent(class_=re.compile(r"cnn-(anim|rf-anim|explorer)"))]
+    problems = []
+    for img in images:
+        fig = img.find_parent("figure")
+        src = img.get("src", "")[-50:]
+        if not (img.get("alt") or "").strip():
+            problems.append(f"{src}: no alt text")
+        if fig is None:
+            problems.append(f"{src}: not a numbered figure (no mystnb: figure: metadata)")
+            continue
+        caption = fig.find("figcaption")
+        number = caption.select_one(".caption-number") if caption else None
+        if number is None or not re.search(r"\d", number.get_text()):
+            problems.append(f"{src}: the figure has no number")
+        text = caption.get_text(" ", strip=True) if caption else ""
+        if len(text.replace(number.get_text() if number else "", "").strip()) < 10:
+            problems.append(f"{src}: the figure has no caption")
+        if not fig.get("id"):
+            problems.append(f"{src}: the figure has no name (label) to refer to")
+    assert not problems, f"{docname}: {len(problems)} problems in {len(images)} figures:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_download_link_points_to_its_executed_notebook(site, docname):
+    import json
+
+    page, _, article = _article(docname, site)
+    links = article.select(".cnn-chapter-download a.cnn-ipynb-link")
+    assert len(links) == 1, f"{docname}: expected one download link, found {len(links)}"
+    href = links[0]["href"]
+    assert not re.match(r"[a-z]+:|/", href), f"{docname}: the download link is not relative: {href}"
+    target = (page.parent / href).resolve()
+    assert target.is_file() and target.suffix == ".ipynb", f"{docname}: {href} does not exist"
+    nb = json.loads(target.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and all(c.get("execution_count") for c in code), f"{docname}: {href} is not executed"
+    hint = article.select_one(".cnn-chapter-download .cnn-run-hint")
+    assert hint and "jupyter lab notebooks/" in hint.get_text(), f"{docname}: no run-it-locally hint"
+
+
+def test_landing_page_lists_every_chapter_and_shows_a_figure(site):
+    import os
+    from pathlib import Path
+
+    page, soup, article = _article(DOCNAMES[0], site)
+    items = article.select("ol li")
+    linked = {a["href"].split("#")[0] for li in items for a in li.select("a[href]")}
+    missing = [d for d in CHAPTERS
+               if Path(os.path.relpath(sh.html_of(d, site), page.parent)).as_posix() not in linked]
+    assert not missing, f"the landing page's chapter list does not link {missing}; it links {sorted(linked)}"
+    figures = article.select("figure img")
+    assert figures and (figures[0].get("alt") or "").strip(), "the landing page has no figure with alt text"
+    assert (page.parent / figures[0]["src"]).resolve().is_file(), figures[0]["src"]
