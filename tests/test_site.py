@@ -416,6 +416,35 @@ def test_search_works_offline(site, chromium):
     assert any(h.split("#")[0] == f"{target}.html" for h in hits), f"{target} not among the hits for {words[0]!r}: {hits}"
 
 
+# The glossary's term for chapter 2's idea, in English and in Korean: Sphinx's English
+# splitter keeps a run of Hangul as one word (\w matches it), the Porter stemmer leaves
+# it alone, so "교차 상관" is two indexed words that both pages contain.
+SEARCH_TERMS = {"cross-correlation": "notebooks/02_convolution_vs_cross_correlation",
+                "교차 상관": "notebooks/02_convolution_vs_cross_correlation"}
+
+
+@pytest.mark.parametrize("query", sorted(SEARCH_TERMS))
+def test_search_finds_english_and_korean_terms(site, chromium, query):
+    from urllib.parse import quote
+
+    target = SEARCH_TERMS[query]
+    if target not in DOCNAMES:
+        pytest.skip(f"{target} is not in the toc")
+    url = (site / "search.html").as_uri() + "?q=" + quote(query)
+    with sh.guarded_page(chromium, url) as (page, log):
+        try:
+            page.wait_for_selector("#search-results li", timeout=15000)
+        except Exception:
+            pytest.fail(f"search.html?q={query} showed no results: {page.locator('#search-results').inner_text()!r}")
+        hits = page.locator("#search-results li a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        page.wait_for_timeout(100)
+        problems = log.problems()
+    assert not problems, "\n".join(problems)
+    pages = {h.split("#")[0] for h in hits}
+    assert f"{target}.html" in pages, f"{target} not among the hits for {query!r}: {hits}"
+    assert "book/glossary.html" in pages, f"the glossary is not among the hits for {query!r}: {hits}"
+
+
 # ------------------------------------------------------- the guard itself works
 GUARD_PAGE = """<!DOCTYPE html><html><head>
 <link rel="stylesheet" href="https://example.invalid/style.css">
@@ -452,6 +481,82 @@ def test_network_guard_records_what_it_blocks(chromium, tmp_path):
     # ... and the static scan flags the same page.
     kinds = {kind for kind, _ in sh.external_resource_refs(GUARD_PAGE)}
     assert kinds == {"<link href>", "<script src>", "<img>/media src", "CSS @import", "CSS url()"}, kinds
+
+
+# ------------------------------------------ the per-page checks catch what they should
+# A 1 x 1 PNG (a real, loadable image).
+PIXEL = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+BAD_PAGE = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>bad page</title>
+<script src="https://example.invalid/external.js"></script></head>
+<body><main><article class="bd-article">
+<h1>A page with every fault</h1>
+<p>Raw TeX that MathJax never saw: \\(x^2 + y^2\\).</p>
+<img src="missing-figure.png" alt="a figure whose file is missing">
+<img src="{PIXEL}">
+<div class="cell_output"><div class="cnn-anim" data-cnn-interactive="animation" id="dead-anim">
+  <button data-act="prev">Prev</button><button data-act="next">Next</button>
+  <span class="cnn-counter">frame 1 of 3</span><table><tr><td>1</td></tr></table>
+  <script>/* the buttons are never wired up */</script></div></div>
+<div class="cell_output"><div class="cnn-explorer" data-cnn-interactive="explorer" id="dead-explorer">
+  <label>n <input type="number" name="n" value="1" min="1" max="9"></label> <span>result 1</span></div></div>
+<div class="cell_output"><script>document.title = document.title;</script></div>
+<div class="cell_output"><script type="application/vnd.jupyter.widget-view+json">{{"model_id": "x"}}</script></div>
+<button></button>
+<div style="width: 2000px">a paragraph far wider than a phone</div>
+</article></main></body></html>
+"""
+
+
+def _good_page() -> str:
+    """cnnlib's own animations and explorers on a page with nothing wrong (the control for BAD_PAGE)."""
+    import numpy as np
+
+    from cnnlib.animation import im2col_animation, pooling_animation, sliding_window_animation
+    from cnnlib.explorers import output_size_explorer, param_explorer
+
+    x = np.arange(1.0, 10.0).reshape(3, 3)
+    parts = [sliding_window_animation(x, np.array([[1.0, 1.0], [0.0, 2.0]])),
+             pooling_animation(np.arange(16.0).reshape(4, 4), 2),
+             im2col_animation(np.arange(18.0).reshape(2, 3, 3), np.ones((2, 2, 2, 2))),
+             output_size_explorer(), param_explorer()]
+    cells = "".join(f'<div class="cell_output">{p._repr_html_()}</div>' for p in parts)
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>good page</title></head>'
+            f'<body><main><article class="bd-article"><h1>A page with nothing wrong</h1>'
+            f'<img src="{PIXEL}" alt="one pixel">{cells}</article></main></body></html>')
+
+
+def test_page_checks_report_a_bad_page(chromium, tmp_path):
+    page_file = tmp_path / "bad.html"
+    page_file.write_text(BAD_PAGE, encoding="utf-8")
+    visit = _visit(tmp_path, chromium, page_file, chapter=True, screenshots=False, drive_animations=False)
+    text = "\n".join(visit.problems)
+    expected = {
+        "raw TeX": "raw TeX left in the text",
+        "broken image": "image did not load (or has no size): missing-figure.png",
+        "image without alt": "image without alt text: data:image/png",
+        "external script": "request leaving the machine (blocked): https://example.invalid/external.js",
+        "dead animation counter": "dead-anim (#1, animation): Next did not change the counter",
+        "dead animation frame": "dead-anim (#1, animation): Next did not change the frame",
+        "dead explorer": "dead-explorer (#2, explorer): neither its first field nor any of its buttons",
+        "script outside the contract": "1 script(s) in cell outputs outside any [data-cnn-interactive] root",
+        "live widget": "1 live-widget output(s)",
+        "missing file": "failed request: " + (tmp_path / "missing-figure.png").as_uri(),
+    }
+    missed = [k for k, v in expected.items() if v not in text]
+    assert not missed, f"not reported: {missed}\nreported:\n{text}"
+    assert any(v["id"] == "button-name" and not v["reason"] for v in visit.axe), visit.axe
+    assert visit.phone["pageScroll"] > 1000 and any(w.startswith("div") for w in visit.phone["wide"]), visit.phone
+
+
+def test_page_checks_pass_cnnlib_widgets_on_a_clean_page(chromium, tmp_path):
+    """The control: cnnlib's animations and explorers meet the contract and pass axe and the 390 px scan."""
+    page_file = tmp_path / "good.html"
+    page_file.write_text(_good_page(), encoding="utf-8")
+    visit = _visit(tmp_path, chromium, page_file, chapter=True, screenshots=False)
+    assert not visit.problems, "\n".join(visit.problems)
+    assert not visit.axe, visit.axe
+    assert visit.phone["pageScroll"] <= 1 and not visit.phone["wide"], visit.phone
 
 
 # ------------------------------------- chapter 3: the output-size explorer, in the page
