@@ -6,6 +6,18 @@ shown there as a small animation whose every number was computed by
 precomputed frame to show. No library, no network: one ``<div>``, one
 ``<style>`` and one ``<script>``. The first frame is rendered in plain HTML, so
 the figure still makes sense where scripts do not run.
+
+The interactive contract (checked on every page of the site by tests/test_site.py)
+----------------------------------------------------------------------------------
+Every animation's root element carries ``data-cnn-interactive="animation"``,
+a Next button ``<button data-act="next">`` (and Prev ``data-act="prev"``, Play
+``data-act="play"``, whose label reads "Pause" while it plays) and a
+``.cnn-counter``. Pressing Next changes the counter and the frame shown. The
+browser test finds every such root on every page (also ``.cnn-anim`` and
+``.cnn-rf-anim``), pauses it, presses Next and fails if nothing changed; an
+inline script in a cell output outside any ``[data-cnn-interactive]`` root
+fails too. :class:`FrameAnimation` follows the contract, so a chapter built on
+it is checked without a line of test code.
 """
 
 from __future__ import annotations
@@ -209,7 +221,7 @@ class SlidingWindowAnimation:
         controls = _controls_html(self.id, [m["name"] for m in self.data["modes"]],
                                   f'position 1 of {len(first_mode["frames"])}')
         return (
-            f'<div class="cnn-anim" id="{self.id}"><style>{_CSS.format(id=self.id)}</style>{controls}'
+            f'<div class="cnn-anim" data-cnn-interactive="animation" id="{self.id}"><style>{_CSS.format(id=self.id)}</style>{controls}'
             f'<div class="cnn-grids">{figure}</div><div class="cnn-equation">{equation}</div>'
             f"<script>{js}</script></div>"
         )
@@ -424,7 +436,7 @@ class ReceptiveFieldAnimation:
             .replace("__AUTOPLAY__", "true" if self.autoplay else "false")
         )
         return (
-            f'<div class="cnn-rf-anim" id="{self.id}"><style>{_RF_CSS.format(id=self.id)}</style>'
+            f'<div class="cnn-rf-anim" data-cnn-interactive="animation" id="{self.id}"><style>{_RF_CSS.format(id=self.id)}</style>'
             '<div class="cnn-controls"><button data-act="prev">Prev</button>'
             '<button data-act="play">Play</button><button data-act="next">Next</button>'
             f'{radios}<span class="cnn-counter">layer 1 of {len(st["frames"])}</span></div>'
@@ -573,7 +585,7 @@ class FrameAnimation:
                                   f'{first["unit"]} 1 of {len(first["frames"])}')
         style = (_PLAYER_CSS + self.css).format(id=self.id)
         return (
-            f'<div class="cnn-anim" id="{self.id}"><style>{style}</style>{controls}'
+            f'<div class="cnn-anim" data-cnn-interactive="animation" id="{self.id}"><style>{style}</style>{controls}'
             f'<div class="cnn-scroll"><div class="cnn-grids">{figures}</div></div>'
             f'<div class="cnn-equation">{html.escape(first["name"] + ": " + frame["equation"])}</div>'
             f"<script>{js}</script></div>"
