@@ -193,7 +193,7 @@ def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
 
 
 @keyword_only
-def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1, need_dx=True) -> Tuple[Optional[np.ndarray], np.ndarray, np.ndarray]:
     """Gradients of :func:`conv2d` with respect to its input, filters and bias.
 
     Parameters
@@ -202,10 +202,14 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1) -> Tuple[np.
         Gradient of the loss with respect to the output of ``conv2d``.
     x, w, stride, padding, dilation
         The arguments the forward pass was called with.
+    need_dx : bool, keyword-only
+        ``False``: skip ``dx`` and return ``None`` in its place. The first
+        layer of a network needs no input gradient (nothing is learned before
+        it), and ``dx`` is a third of the work: a product and a col2im.
 
     Returns
     -------
-    dx : ndarray, shape (N, C, H, W)
+    dx : ndarray, shape (N, C, H, W), or None if ``need_dx`` is False
         ``col2im(dout_rows @ w_matrix)``: each output's gradient flows back to
         every pixel of its receptive field.
     dw : ndarray, shape (F, C, KH, KW)
@@ -229,6 +233,8 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1) -> Tuple[np.
            [24., 28.]])
     >>> db
     array([4.])
+    >>> conv2d_backward(np.ones((1, 1, 2, 2)), x, w, need_dx=False)[0] is None
+    True
     """
     where = "conv2d_backward"
     x = as_float_array(x, "x", 4, where, "(N, C, H, W)")
@@ -248,7 +254,7 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1) -> Tuple[np.
     x = x.astype(dtype, copy=False)
     c, kh, kw = w.shape[1:]
     dw = np.zeros(w_mat.shape, dtype=dtype)
-    dx = np.empty(x.shape, dtype=dtype)
+    dx = np.empty(x.shape, dtype=dtype) if need_dx else None
     # A few images at a time, as in conv2d, in reused scratch memory.
     for part in _image_slices(n, w_mat.shape[1] * oh * ow * x.itemsize):
         m = part.stop - part.start
@@ -259,6 +265,8 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1) -> Tuple[np.
         d_rows = scratch("d_rows", (f, m * oh * ow), dtype)                # (F, m*OH*OW)
         np.copyto(d_rows.reshape(f, m, oh * ow), d_out[part].transpose(1, 0, 2))
         dw += d_rows @ cols.T
+        if not need_dx:
+            continue
         # dx: d cols = w_mat.T @ d_out, one product per image, (C*KH*KW, F) @ (F, OH*OW),
         # so each image's dx comes from the same operations whatever the part size;
         # then added back where each value was read (col2im).

@@ -125,6 +125,13 @@ class Conv2d(Layer):
     params : {"weight": (F, C, KH, KW), "bias": (F,)}
     grads : the same keys and shapes, after ``backward``.
 
+    needs_input_grad : bool
+        True (the default): ``backward`` returns dx. False: it returns None
+        and skips dx's product and col2im (like PyTorch, which computes no
+        gradient for an input that does not require one). Set it on a
+        network's first layer, whose dx nobody uses; :func:`cnnlib.train.fit`
+        does that for a first ``Conv2d`` while it trains.
+
     Notes
     -----
     ``forward(x)`` maps (N, C, H, W) to (N, F, OH, OW) and caches ``x``;
@@ -143,7 +150,12 @@ class Conv2d(Layer):
     (2, 16, 8, 8)
     >>> conv.backward(np.ones_like(y)).shape, conv.grads["weight"].shape
     ((2, 1, 8, 8), (16, 1, 3, 3))
+    >>> conv.needs_input_grad = False
+    >>> conv.backward(np.ones_like(y)) is None, conv.grads["weight"].shape
+    (True, (16, 1, 3, 3))
     """
+
+    needs_input_grad = True
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True, rng=None):
         super().__init__()
@@ -175,8 +187,8 @@ class Conv2d(Layer):
         where = "Conv2d.backward"
         x, out_shape = self._cached(where)
         dout = as_gradient(dout, out_shape, where)
-        dx, dw, db = conv2d_backward(dout, x, self.params["weight"],
-                                     stride=self.stride, padding=self.padding, dilation=self.dilation)
+        dx, dw, db = conv2d_backward(dout, x, self.params["weight"], stride=self.stride, padding=self.padding,
+                                     dilation=self.dilation, need_dx=self.needs_input_grad)
         self.grads = {"weight": dw}
         if "bias" in self.params:
             self.grads["bias"] = db
