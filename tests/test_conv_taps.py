@@ -66,3 +66,29 @@ def test_conv2d_layer_method():
     assert np.allclose(layer(x), same(x))
     with pytest.raises(ValueError, match="method"):
         Conv2d(1, 4, 3, method="fft")
+
+
+def test_identical_first_filters_stay_exactly_identical_when_trained_tap_by_tap():
+    """Issue 17: with method='taps' the experiment is exact by construction (run under every kernel by test_kernels)."""
+    from cnnlib.layers import Flatten, Linear, MaxPool2d, ReLU, Sequential, SoftmaxCrossEntropy
+    from cnnlib.network import make_first_filters_identical, max_pairwise_difference
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 1, 8, 8)), rng.integers(0, 10, 64)
+    m = Sequential(Conv2d(1, 16, 3, padding=1, rng=rng, method="taps"), ReLU(), MaxPool2d(2),
+                   Conv2d(16, 32, 3, padding=1, rng=rng, method="taps"), ReLU(), MaxPool2d(2),
+                   Flatten(), Linear(128, 10, rng=rng))
+    for layer in m:
+        for k in getattr(layer, "params", {}):
+            layer.params[k] = layer.params[k].astype(np.float64)
+    make_first_filters_identical(m)
+    loss = SoftmaxCrossEntropy()
+    for step in range(10):
+        xb, yb = X[step % 4 * 16 : step % 4 * 16 + 16], y[step % 4 * 16 : step % 4 * 16 + 16]
+        loss(m(xb), yb)
+        m.backward(loss.backward())
+        for layer in m:
+            for k in getattr(layer, "params", {}):
+                layer.params[k] -= 0.1 * layer.grads[k]
+    assert max_pairwise_difference(m[0].params["weight"]) == 0.0
+    assert max_pairwise_difference(m[0].params["bias"][:, None]) == 0.0
+    assert max_pairwise_difference(m[0].params["weight"] + 0) == 0.0 and np.abs(m[0].grads["weight"]).max() > 0
