@@ -412,3 +412,10 @@ def as_groups(groups: Any, in_channels: int, out_channels: int, where: str) -> i
         if n % g:
             raise ValueError(f"{where}: {name}={n} is not divisible by groups={g}")
     return g
+
+
+def as_choice(value, name, where, choices):
+    """``value`` if it is one of ``choices`` (strings), else a ValueError naming them (chapter 8, Conv2d's method)."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{where}: {name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
