@@ -33,7 +33,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import numpy as np
 
-from ._checks import as_gradient, as_int, as_labels, as_layer_input, as_pair, geometry
+from ._checks import as_padding_mode, as_gradient, as_int, as_labels, as_layer_input, as_pair, geometry
 from .conv import conv2d, conv2d_backward
 from .pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
 
@@ -145,9 +145,10 @@ class Conv2d(Layer):
     ((2, 1, 8, 8), (16, 1, 3, 3))
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True, rng=None):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True, rng=None, padding_mode="zeros"):
         super().__init__()
         where = "Conv2d"
+        self.padding_mode = as_padding_mode(padding_mode, where)
         self.in_channels = as_int(in_channels, "in_channels", where, 1)
         self.out_channels = as_int(out_channels, "out_channels", where, 1)
         self.kernel_size = as_pair(kernel_size, "kernel_size", where, 1)
@@ -167,7 +168,8 @@ class Conv2d(Layer):
         x = as_layer_input(x, where, 4, "(N, C, H, W)", axis=1, size=self.in_channels,
                            what=f"C = in_channels = {self.in_channels}")
         out = conv2d(x, self.params["weight"], self.params.get("bias"),
-                     stride=self.stride, padding=self.padding, dilation=self.dilation)
+                     stride=self.stride, padding=self.padding, dilation=self.dilation,
+                     padding_mode=self.padding_mode)
         self._cache = (x, out.shape)
         return out
 
@@ -176,7 +178,8 @@ class Conv2d(Layer):
         x, out_shape = self._cached(where)
         dout = as_gradient(dout, out_shape, where)
         dx, dw, db = conv2d_backward(dout, x, self.params["weight"],
-                                     stride=self.stride, padding=self.padding, dilation=self.dilation)
+                                     stride=self.stride, padding=self.padding, dilation=self.dilation,
+                     padding_mode=self.padding_mode)
         self.grads = {"weight": dw}
         if "bias" in self.params:
             self.grads["bias"] = db
