@@ -414,6 +414,13 @@ def as_groups(groups: Any, in_channels: int, out_channels: int, where: str) -> i
     return g
 
 
+def as_choice(value, name, where, choices):
+    """``value`` if it is one of ``choices`` (strings), else a ValueError naming them (chapter 8, Conv2d's method)."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{where}: {name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
 # --- issue 15 (chapter 7): padding modes, shifts, anti-aliased subsampling ---------------
 
 # The names of PyTorch's ``nn.Conv2d(padding_mode=...)``.
@@ -522,3 +529,8 @@ def check_blur_fits(in_hw: Tuple[int, int], filter_size: int, mode: str, where: 
     before, after = (filter_size - 1) // 2, filter_size // 2
     check_mode_padding((before, after, before, after), in_hw, mode, where,
                        f"x.shape={tuple(shape)}, filter_size={filter_size}")
+
+
+def incompatible_options(where, option, requires, got):
+    """A ValueError for two options that cannot go together (Conv2d: method='taps' is zero padding only)."""
+    raise ValueError(f"{where}: {option} needs {requires}, got padding_mode={got!r}")

@@ -214,8 +214,8 @@ def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1, padding_mode="zeros
 
 
 @keyword_only
-def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1,
-                    padding_mode="zeros") -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1, padding_mode="zeros",
+                    need_dx=True) -> Tuple[Optional[np.ndarray], np.ndarray, np.ndarray]:
     """Gradients of :func:`conv2d` with respect to its input, filters and bias.
 
     Parameters
@@ -224,10 +224,14 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1,
         Gradient of the loss with respect to the output of ``conv2d``.
     x, w, stride, padding, dilation, padding_mode
         The arguments the forward pass was called with.
+    need_dx : bool, keyword-only
+        ``False``: skip ``dx`` and return ``None`` in its place. The first
+        layer of a network needs no input gradient (nothing is learned before
+        it), and ``dx`` is a third of the work: a product and a col2im.
 
     Returns
     -------
-    dx : ndarray, shape (N, C, H, W)
+    dx : ndarray, shape (N, C, H, W), or None if ``need_dx`` is False
         ``col2im(dout_rows @ w_matrix)``: each output's gradient flows back to
         every pixel of its receptive field. With a ``padding_mode`` other than
         ``'zeros'`` this is first the gradient of the padded input, which
@@ -259,6 +263,8 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1,
     array([[ 1.,  2.,  3.],
            [ 1.,  4.,  7.],
            [ 1.,  6., 11.]])
+    >>> conv2d_backward(np.ones((1, 1, 2, 2)), x, w, need_dx=False)[0] is None
+    True
     """
     where = "conv2d_backward"
     x = as_float_array(x, "x", 4, where, "(N, C, H, W)")
@@ -269,14 +275,15 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1,
     s, pad, d, (oh, ow) = geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, where, "x", "w", shapes)
     n, f = x.shape[0], w.shape[0]
     dout = check_dout(dout, (n, f, oh, ow), where, f"conv2d(x of shape {x.shape}, w of shape {w.shape})")
+    need_dx = bool(need_dx)
     if mode == "zeros":
-        return _conv_backward(dout, x, w, s, pad, d, (oh, ow))
+        return _conv_backward(dout, x, w, s, pad, d, (oh, ow), need_dx)
     check_mode_padding(pad, x.shape[2:], mode, where, shapes)
-    dxp, dw, db = _conv_backward(dout, _pad(x, pad, mode), w, s, (0, 0, 0, 0), d, (oh, ow))
-    return _pad_backward(dxp, pad, mode), dw, db
+    dxp, dw, db = _conv_backward(dout, _pad(x, pad, mode), w, s, (0, 0, 0, 0), d, (oh, ow), need_dx)
+    return (_pad_backward(dxp, pad, mode) if need_dx else None), dw, db
 
 
-def _conv_backward(dout, x, w, s, pad, d, out_hw):
+def _conv_backward(dout, x, w, s, pad, d, out_hw, need_dx):
     """conv2d_backward after the checks (zero padding ``pad``)."""
     (oh, ow), n, f = out_hw, x.shape[0], w.shape[0]
     dtype = result_dtype(x, w, dout)
@@ -289,7 +296,7 @@ def _conv_backward(dout, x, w, s, pad, d, out_hw):
     x = x.astype(dtype, copy=False)
     c, kh, kw = w.shape[1:]
     dw = np.zeros(w_mat.shape, dtype=dtype)
-    dx = np.empty(x.shape, dtype=dtype)
+    dx = np.empty(x.shape, dtype=dtype) if need_dx else None
     # A few images at a time, as in conv2d, in reused scratch memory.
     for part in _image_slices(n, w_mat.shape[1] * oh * ow * x.itemsize):
         m = part.stop - part.start
@@ -300,6 +307,8 @@ def _conv_backward(dout, x, w, s, pad, d, out_hw):
         d_rows = scratch("d_rows", (f, m * oh * ow), dtype)                # (F, m*OH*OW)
         np.copyto(d_rows.reshape(f, m, oh * ow), d_out[part].transpose(1, 0, 2))
         dw += d_rows @ cols.T
+        if not need_dx:
+            continue
         # dx: d cols = w_mat.T @ d_out, one product per image, (C*KH*KW, F) @ (F, OH*OW),
         # so each image's dx comes from the same operations whatever the part size;
         # then added back where each value was read (col2im).
