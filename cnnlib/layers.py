@@ -33,7 +33,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import numpy as np
 
-from ._checks import as_gradient, as_int, as_labels, as_layer_input, as_pair, geometry
+from ._checks import as_padding_mode, as_gradient, as_int, as_labels, as_layer_input, as_pair, geometry
 from . import _checks, reference
 from .conv import conv2d, conv2d_backward
 from .pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
@@ -159,10 +159,13 @@ class Conv2d(Layer):
     needs_input_grad = True
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True, rng=None,
-                 method="im2col"):
+                 method="im2col", padding_mode="zeros"):
         super().__init__()
         where = "Conv2d"
         self.method = _checks.as_choice(method, "method", where, ("im2col", "taps"))
+        self.padding_mode = as_padding_mode(padding_mode, where)
+        if self.method == "taps" and self.padding_mode != "zeros":
+            _checks.incompatible_options(where, "method='taps'", "padding_mode='zeros'", self.padding_mode)
         self.in_channels = as_int(in_channels, "in_channels", where, 1)
         self.out_channels = as_int(out_channels, "out_channels", where, 1)
         self.kernel_size = as_pair(kernel_size, "kernel_size", where, 1)
@@ -181,9 +184,12 @@ class Conv2d(Layer):
         where = "Conv2d.forward"
         x = as_layer_input(x, where, 4, "(N, C, H, W)", axis=1, size=self.in_channels,
                            what=f"C = in_channels = {self.in_channels}")
-        fwd = conv2d if self.method == "im2col" else reference.conv2d_taps
-        out = fwd(x, self.params["weight"], self.params.get("bias"),
-                     stride=self.stride, padding=self.padding, dilation=self.dilation)
+        if self.method == "im2col":
+            out = conv2d(x, self.params["weight"], self.params.get("bias"), stride=self.stride,
+                         padding=self.padding, dilation=self.dilation, padding_mode=self.padding_mode)
+        else:  # tap by tap (zero padding only)
+            out = reference.conv2d_taps(x, self.params["weight"], self.params.get("bias"),
+                                        stride=self.stride, padding=self.padding, dilation=self.dilation)
         self._cache = (x, out.shape)
         return out
 
@@ -193,7 +199,8 @@ class Conv2d(Layer):
         dout = as_gradient(dout, out_shape, where)
         if self.method == "im2col":
             dx, dw, db = conv2d_backward(dout, x, self.params["weight"], stride=self.stride, padding=self.padding,
-                                         dilation=self.dilation, need_dx=self.needs_input_grad)
+                                         dilation=self.dilation, padding_mode=self.padding_mode,
+                                         need_dx=self.needs_input_grad)
         else:  # tap by tap: position-independent rounding (cnnlib.reference.conv2d_taps)
             dx, dw, db = reference.conv2d_taps_backward(dout, x, self.params["weight"], stride=self.stride,
                                                         padding=self.padding, dilation=self.dilation)
