@@ -1022,3 +1022,22 @@ def test_landing_page_lists_every_chapter_and_shows_a_figure(site):
     figures = article.select("figure img")
     assert figures and (figures[0].get("alt") or "").strip(), "the landing page has no figure with alt text"
     assert (page.parent / figures[0]["src"]).resolve().is_file(), figures[0]["src"]
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_links_other_pages_by_label(site, docname):
+    """Links from a chapter's text to another page of the book come from {ref}/{numref}
+    (a label, which survives renaming a file), not from {doc} or a Markdown link to a path."""
+    _, _, article = _article(docname, site)
+    by_path = []
+    for a in article.select("a.reference.internal"):
+        href = a.get("href", "")
+        target = href.split("#")[0]
+        if not target or not target.endswith(".html") or "_sources" in target:
+            continue
+        if a.find_parent(class_=re.compile(r"cnn-chapter-download|toctree|bd-toc")):
+            continue
+        kinds = {c for span in a.find_all("span") for c in span.get("class", [])}
+        if not kinds & {"std-ref", "std-numref", "std-term"}:
+            by_path.append(f"{a.get_text(' ', strip=True)!r} -> {href} (classes {sorted(kinds) or 'none'})")
+    assert not by_path, f"{docname}: links by path, not by label:\n  " + "\n  ".join(by_path)
