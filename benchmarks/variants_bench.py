@@ -17,6 +17,9 @@ interleaved rounds:
   - ``per_part_product`` (conv2d forward): one (F, K) x (K, m*OH*OW) product
     per part and a transposing copy into (N, F, OH, OW), instead of one
     product per image;
+  - ``dx_by_fold`` (conv2d backward, stride 1): ``dx`` by col2im (adding
+    KH*KW strided slices back) instead of as a correlation of the padded
+    ``dout`` with the flipped filters;
   - ``no_phases`` (pooling backward): the window cells read as stride-S
     views of the padded input instead of plain slices of its S x S phases;
   - ``with_phases`` (pooling forward, which reads strided views): the
@@ -119,6 +122,10 @@ NO_PHASES = [
 ]
 
 
+# conv2d_backward's dx by col2im, as before the stride-1 correlation.
+DX_BY_FOLD = [(conv, "DX_BY_CORRELATION", False)]
+
+
 def _without(pairs, fn: Callable[[], object]) -> Callable[[], object]:
     def run():
         with _patched(pairs):
@@ -163,7 +170,7 @@ def run(quick: bool = False, repeats=None, log=print, dtypes=(np.float32, np.flo
     repeats = repeats or (3 if quick else 7)
     if quick:                       # a smoke run: one size each, one dtype
         dtypes = dtypes[:1]
-    conv_tricks = ["no_scratch", "no_parts", "per_part_product"]
+    conv_tricks = ["no_scratch", "no_parts", "per_part_product", "dx_by_fold"]
     pool_tricks = ["no_parts", "no_phases", "with_phases"]
     tc = Table("variants_conv", "conv2d: each optimisation switched off in turn, and the textbook reference (ms)",
                _columns(conv_tricks))
@@ -194,6 +201,7 @@ def run(quick: bool = False, repeats=None, log=print, dtypes=(np.float32, np.flo
                 "reference": lambda: reference.conv2d_backward(dout, x, w, **kw),
                 "no_scratch": _without(NO_SCRATCH, bwd),
                 "no_parts": _without(NO_PARTS, bwd),
+                "dx_by_fold": _without(DX_BY_FOLD, bwd) if case.stride == 1 else None,
                 "torch": None if torch is None else ref.torch_conv2d_backward(torch, dout, x, w, case.stride, case.pad),
             }
             _check(fns, dtype)

@@ -25,7 +25,11 @@ loops and SciPy) with three changes, each kept because ``make bench`` (table
 
 The backward pass computes ``dx`` image by image too, so the part size
 cannot change a single bit of it; ``dw`` sums over the images, so its
-rounding depends on the order of that sum.
+rounding depends on the order of that sum. With stride 1 it gets ``dx``
+without col2im: the gradient of a stride-1 cross-correlation is the
+cross-correlation of the padded ``dout`` with the filters flipped and their
+two channel axes swapped (see :func:`_dx_correlation_pad`), one more im2col
+and product instead of adding KH*KW strided slices back.
 """
 
 from __future__ import annotations
@@ -283,6 +287,31 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1, padding_mode
     return (_pad_backward(dxp, pad, mode) if need_dx else None), dw, db
 
 
+# dx as a correlation (stride 1) instead of col2im. Measured in `make bench`
+# (variants_conv, column dx_by_fold): see benchmarks/README.md.
+DX_BY_CORRELATION = True
+
+
+def _dx_correlation_pad(s, pad, d, kernel):
+    """Padding of ``dout`` that makes a stride-1 ``dx`` a 'valid' correlation, or None.
+
+    With stride 1, input pixel h received ``dout[i] * w[p]`` from every tap p
+    and output i with ``h = i + D*p - top``. Padding ``dout`` with
+    ``D*(K-1) - top`` zeros before (and ``D*(K-1) - bottom`` after) and
+    flipping the kernel turns that sum into a plain cross-correlation with
+    the same dilation, whose output has exactly H rows:
+    ``dx[h] = sum_p' dout_padded[h + D*p'] * w[K-1-p']``. It needs stride 1
+    and at most ``D*(K-1)`` zeros on each side (else the padding would be
+    negative); otherwise None and the caller folds (col2im).
+    """
+    if not DX_BY_CORRELATION or tuple(s) != (1, 1):
+        return None
+    reach_h, reach_w = d[0] * (kernel[0] - 1), d[1] * (kernel[1] - 1)
+    top, bottom, left, right = pad
+    full = (reach_h - top, reach_h - bottom, reach_w - left, reach_w - right)
+    return full if min(full) >= 0 else None
+
+
 def _conv_backward(dout, x, w, s, pad, d, out_hw, need_dx):
     """conv2d_backward after the checks (zero padding ``pad``)."""
     (oh, ow), n, f = out_hw, x.shape[0], w.shape[0]
@@ -297,6 +326,12 @@ def _conv_backward(dout, x, w, s, pad, d, out_hw, need_dx):
     c, kh, kw = w.shape[1:]
     dw = np.zeros(w_mat.shape, dtype=dtype)
     dx = np.empty(x.shape, dtype=dtype) if need_dx else None
+    full_pad = _dx_correlation_pad(s, pad, d, kernel) if need_dx else None
+    if full_pad is not None:
+        # The flipped filters with their channel axes swapped, as a (C, F*KH*KW) matrix:
+        # w_flip[c, f, p, q] = w[f, c, KH-1-p, KW-1-q].
+        w_flip = np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3), dtype=dtype).reshape(c, -1)
+        d_out4 = d_out.reshape(n, f, oh, ow)
     # A few images at a time, as in conv2d, in reused scratch memory.
     for part in _image_slices(n, w_mat.shape[1] * oh * ow * x.itemsize):
         m = part.stop - part.start
@@ -308,6 +343,14 @@ def _conv_backward(dout, x, w, s, pad, d, out_hw, need_dx):
         np.copyto(d_rows.reshape(f, m, oh * ow), d_out[part].transpose(1, 0, 2))
         dw += d_rows @ cols.T
         if not need_dx:
+            continue
+        if full_pad is not None:
+            # dx image by image as the correlation of the padded dout with w_flip
+            # (see _dx_correlation_pad): (C, F*KH*KW) @ (F*KH*KW, H*W) per image.
+            h, wd = x.shape[2:]
+            d_cols = unfold(d_out4[part], kernel, (1, 1), full_pad, d, per_image=True,
+                            out=scratch("d_cols", (m, f * kh * kw, h * wd), dtype))
+            np.matmul(w_flip, d_cols, out=dx[part].reshape(m, c, h * wd))
             continue
         # dx: d cols = w_mat.T @ d_out, one product per image, (C*KH*KW, F) @ (F, OH*OW),
         # so each image's dx comes from the same operations whatever the part size;
