@@ -239,8 +239,13 @@ def conv2d_taps(x, w, b=None, *, stride=1, padding=0, dilation=1):
     xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
     out = np.zeros((n, f, oh, ow), dtype=x.dtype)
     for ch in range(c):
-        for i, j, (rows, cols) in _tap_views(xp, kh, kw, s, d, oh, ow):
-            out += w[None, :, ch, i, j, None, None] * xp[:, ch : ch + 1, rows, cols]   # out[:, f] += w[f,c,i,j] * view
+        # out[:, f] += w[f, ch, i, j] * view(i, j), tap after tap in reading order. The
+        # products of all taps at once, stacked after the running sum; summing axis 0
+        # of that contiguous stack adds its slabs one after another, elementwise, in
+        # exactly that order (the same numbers as a loop of += over the taps).
+        views = np.stack([xp[:, ch : ch + 1, rows, cols] for _, _, (rows, cols) in _tap_views(xp, kh, kw, s, d, oh, ow)])
+        terms = w[:, ch].reshape(f, kh * kw).T[:, None, :, None, None] * views   # (KH*KW, N, F, OH, OW)
+        out = np.concatenate([out[None], terms]).sum(axis=0)
     if b is not None:
         out += _checks.as_bias(b, w, "reference.conv2d_taps").astype(out.dtype)[None, :, None, None]
     return out
@@ -273,13 +278,21 @@ def conv2d_taps_backward(dout, x, w, *, stride=1, padding=0, dilation=1):
     dw = np.zeros(w.shape, dtype=dtype)
     # (N*OH*OW, F): sums over axis 0 of this layout add rows one after another, elementwise, in a fixed order
     db = np.ascontiguousarray(dout.transpose(0, 2, 3, 1)).reshape(-1, f).sum(axis=0)
+    dout_f = np.ascontiguousarray(dout.transpose(1, 0, 2, 3))                # (F, N, OH, OW)
     for ch in range(c):
+        # What every tap of channel ch sends back, for all taps at once: the sum over
+        # the filters of w[f, ch, i, j] * dout[:, f]. Summing axis 0 of a contiguous
+        # (F, ...) array adds the F slabs one after another, elementwise, in filter
+        # order: the same operations at every position and for every channel.
+        w_taps = w[:, ch].reshape(f, kh * kw)[:, :, None, None, None]          # (F, KH*KW, 1, 1, 1)
+        contribs = (w_taps * dout_f[:, None]).sum(axis=0)                    # (KH*KW, N, OH, OW)
+        # dw[:, ch, i, j]: the sum over images and positions of dout * view(i, j), for all
+        # taps at once, laid out (KH*KW, N*OH*OW, F) so that the sum over axis 1 adds
+        # the N*OH*OW rows one after another, elementwise, in a fixed order.
+        views = np.stack([xp[:, ch : ch + 1, rows, cols] for _, _, (rows, cols) in _tap_views(xp, kh, kw, s, d, oh, ow)])
+        prods = np.ascontiguousarray((dout[None] * views).transpose(0, 1, 3, 4, 2))   # (KH*KW, N, OH, OW, F)
+        dw[:, ch] = prods.reshape(kh * kw, -1, f).sum(axis=1).T.reshape(f, kh, kw)
         for i, j, (rows, cols) in _tap_views(xp, kh, kw, s, d, oh, ow):
-            prod = dout * xp[:, ch : ch + 1, rows, cols]                     # (N, F, OH, OW)
-            dw[:, ch, i, j] = np.ascontiguousarray(prod.transpose(0, 2, 3, 1)).reshape(-1, f).sum(axis=0)
-            contrib = np.zeros((n, oh, ow), dtype=dtype)
-            for fi in range(f):                                              # sum over filters, in order
-                contrib += w[fi, ch, i, j] * dout[:, fi]
-            dxp[:, ch, rows, cols] += contrib
+            dxp[:, ch, rows, cols] += contribs[i * kw + j]
     dx = dxp[:, :, top : top + h, left : left + wd]
     return dx, dw, db
