@@ -1041,3 +1041,40 @@ def test_chapter_links_other_pages_by_label(site, docname):
         if not kinds & {"std-ref", "std-numref", "std-term"}:
             by_path.append(f"{a.get_text(' ', strip=True)!r} -> {href} (classes {sorted(kinds) or 'none'})")
     assert not by_path, f"{docname}: links by path, not by label:\n  " + "\n  ".join(by_path)
+
+
+def _glossary_terms(site):
+    """(anchor id, Korean name) of every glossary entry, from the built glossary page."""
+    page = site / "book" / "glossary.html"
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    terms = []
+    for dt in soup.select("dl.glossary dt[id]"):
+        korean = re.search(r"\(([^()]*[\uac00-\ud7a3][^()]*)\)", dt.get_text(" ", strip=True))
+        if korean:
+            terms.append((dt["id"], korean.group(1).strip()))
+    return terms
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_links_the_glossary_terms_it_uses(site, docname):
+    """Every glossary term whose Korean name appears in a chapter's text is linked
+    ({term}) to its glossary entry at least once in that chapter (issue 18)."""
+    terms = _glossary_terms(site)
+    assert len(terms) >= 20, f"only {len(terms)} glossary entries with a Korean name found"
+    _, _, article = _article(docname, site)
+    text = article.get_text(" ", strip=True)
+    linked = {a.get("href", "").rsplit("#", 1)[-1] for a in article.select("a.reference.internal")
+              if a.select_one(".std-term")}
+    koreans = {k for _, k in terms}
+    unlinked = []
+    for korean in sorted(koreans):
+        # the word on its own: not as part of a longer glossary term (합성곱 inside 합성곱 신경망)
+        rest = text
+        for longer in koreans:
+            if korean != longer and korean in longer:
+                rest = rest.replace(longer, " ")
+        anchors = [a for a, k in terms if k == korean]        # one Korean name may head two entries
+        if korean in rest and not linked.intersection(anchors):
+            unlinked.append(f"{korean} (#{' or #'.join(anchors)})")
+    assert not unlinked, (f"{docname}: {len(unlinked)} glossary terms used but never linked with {{term}}:\n  "
+                          + "\n  ".join(unlinked))
