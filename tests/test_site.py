@@ -1078,3 +1078,23 @@ def test_chapter_links_the_glossary_terms_it_uses(site, docname):
             unlinked.append(f"{korean} (#{' or #'.join(anchors)})")
     assert not unlinked, (f"{docname}: {len(unlinked)} glossary terms used but never linked with {{term}}:\n  "
                           + "\n  ".join(unlinked))
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_figures_are_numbered_by_chapter(site, docname):
+    """Chapter N's figures read "Fig. N.1", "Fig. N.2", ... in order, and every {numref}
+    to one of them shows the figure's own number (book/_ext/figure_numbers.py)."""
+    chapter = int(re.match(r"notebooks/(\d+)_", docname).group(1))
+    _, _, article = _article(docname, site)
+    numbers = {}
+    for k, fig in enumerate(article.select("figure[id]"), start=1):
+        label = fig.select_one("figcaption .caption-number")
+        assert label is not None, f"{docname}: figure #{fig['id']} has no number"
+        assert label.get_text(strip=True).rstrip(".") == f"Fig. {chapter}.{k}", (
+            f"{docname}: figure #{fig['id']} is {label.get_text(strip=True)!r}, expected 'Fig. {chapter}.{k}'")
+        numbers[fig["id"]] = f"{chapter}.{k}"
+    for a in article.select("a.reference.internal"):
+        target = a.get("href", "").rsplit("#", 1)[-1]
+        if a.select_one(".std-numref") and target in numbers:
+            assert numbers[target] in a.get_text(), (
+                f"{docname}: a reference to #{target} reads {a.get_text(strip=True)!r}, not Fig. {numbers[target]}")
