@@ -498,16 +498,17 @@ def as_spatial_array(x: Any, name: str, where: str, promote: bool = True) -> np.
     return as_float_array(arr, name, arr.ndim, where, "(..., H, W)")
 
 
-def as_offset(offset: Any, where: str, name: str = "offset") -> Tuple[int, int]:
-    """A pair of ints (dy, dx), negative allowed."""
+def as_offset(offset: Any, where: str, name: str = "offset", shapes: str = "") -> Tuple[int, int]:
+    """A pair of ints (dy, dx), negative allowed; ``shapes`` (e.g. ``"x.shape=(3, 3)"``) goes into the message."""
+    about = f" ({shapes})" if shapes else ""
     if isinstance(offset, np.ndarray) and offset.ndim == 1:
         offset = tuple(offset.tolist())
     if not isinstance(offset, (tuple, list)) or len(offset) != 2:
-        raise ValueError(f"{where}: {name} must be a pair of ints (dy, dx), got {offset!r}")
+        raise ValueError(f"{where}: {name} must be a pair of ints (dy, dx), got {offset!r}{about}")
     out = []
     for i, v in enumerate(offset):
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
-            raise TypeError(f"{where}: {name}[{i}] must be an integer, got {v!r} of type {type(v).__name__}")
+            raise TypeError(f"{where}: {name}[{i}] must be an integer, got {v!r} of type {type(v).__name__}{about}")
         out.append(int(v))
     return out[0], out[1]
 
@@ -534,3 +535,22 @@ def check_blur_fits(in_hw: Tuple[int, int], filter_size: int, mode: str, where: 
 def incompatible_options(where, option, requires, got):
     """A ValueError for two options that cannot go together (Conv2d: method='taps' is zero padding only)."""
     raise ValueError(f"{where}: {option} needs {requires}, got padding_mode={got!r}")
+
+
+# --- issue 15 (chapter 7, anti-aliased subsampling: cnnlib.pooling.blur2d, layers.BlurPool2d) ----
+
+BLUR_FILTER_SIZES = (1, 2, 3, 4, 5, 6, 7)
+
+
+def as_filter_size(v: Any, where: str) -> int:
+    """The binomial filter's size: an int from 1 to 7 (Zhang's 2019 code defines these seven)."""
+    v = as_int(v, "filter_size", where, 1)
+    if v not in BLUR_FILTER_SIZES:
+        raise ValueError(f"{where}: filter_size must be one of {BLUR_FILTER_SIZES}, got {v}")
+    return v
+
+
+def check_layer_channels(x: np.ndarray, channels: Any, where: str) -> None:
+    """``channels`` None (any) or the number of channels x must have, x being (N, C, H, W)."""
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(f"{where}: x must be (N, C, H, W) with C = channels = {channels}, got x.shape={x.shape}")
