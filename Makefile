@@ -42,6 +42,14 @@ $(BOOK_VENV)/.installed: $(DEPS)
 $(TEST_VENV)/.installed: $(DEPS)
 	$(call make_venv,$(TEST_VENV),book$(comma)lab$(comma)test)
 
+# axe-core for the site's accessibility test, from the npm registry at the pinned version
+# (tests/js/package-lock.json), into the test venv: the site itself never ships it.
+$(TEST_VENV)/js/.installed: tests/js/package.json tests/js/package-lock.json $(TEST_VENV)/.installed
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to install axe-core for the site tests"; exit 1; }
+	mkdir -p $(TEST_VENV)/js && cp tests/js/package.json tests/js/package-lock.json $(TEST_VENV)/js/
+	npm ci --prefix $(TEST_VENV)/js --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
 # --- the two commands -------------------------------------------------------
 book: $(BOOK_VENV)/.installed
 	$(BOOK_VENV)/bin/jupyter-book build . $(BOOK_FLAGS)
@@ -53,7 +61,7 @@ book: $(BOOK_VENV)/.installed
 
 # One pytest session with everything, in the caller's environment; then the
 # numeric tests again under the other OpenBLAS kernels (test-kernels).
-test: $(TEST_VENV)/.installed chromium
+test: $(TEST_VENV)/.installed $(TEST_VENV)/js/.installed chromium
 	CNNBOOK_CHROMIUM="$$(bash scripts/find-chromium)" $(TEST_VENV)/bin/python -m pytest -n 2 --dist loadfile \
 	  --nbval-lax --nbval-current-env tests cnnlib notebooks
 	$(TEST_VENV)/bin/python scripts/test_kernels.py

@@ -44,11 +44,15 @@ LR, MOMENTUM, BATCH, SEED, TARGET = 0.05, 0.9, 32, 0, 0.97
 
 def cnnlib_model(seed: int = SEED) -> Sequential:
     rng = np.random.default_rng(seed)
-    return Sequential(
+    model = Sequential(
         Conv2d(1, 16, 3, padding=1, rng=rng), ReLU(), MaxPool2d(2),
         Conv2d(16, 32, 3, padding=1, rng=rng), ReLU(), MaxPool2d(2),
         Flatten(), Linear(128, 10, rng=rng),
     )
+    # As cnnlib.train.fit does while training (and as PyTorch does for an input
+    # without requires_grad): the breakdown and memory loops skip the first dx too.
+    model[0].needs_input_grad = False
+    return model
 
 
 def torch_model(torch, like: Sequential):

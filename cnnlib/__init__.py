@@ -18,6 +18,7 @@ and tqdm are imported only when a function that needs them runs.
 """
 
 from .conv import conv2d, conv2d_backward, convolve2d, correlate2d, output_size
+from .padding import pad2d, pad2d_backward
 from .geometry import WindowLayout, coverage, window_layout
 from .im2col import col2im, im2col
 from .params import conv_params, dense_params, locally_connected_params
@@ -60,3 +61,6 @@ __all__ = [
     "ConvTrace",
     "conv_trace",
 ]
+
+# issue 15 (chapter 7): padding modes
+__all__ += ["pad2d", "pad2d_backward"]

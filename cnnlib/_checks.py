@@ -412,3 +412,125 @@ def as_groups(groups: Any, in_channels: int, out_channels: int, where: str) -> i
         if n % g:
             raise ValueError(f"{where}: {name}={n} is not divisible by groups={g}")
     return g
+
+
+def as_choice(value, name, where, choices):
+    """``value`` if it is one of ``choices`` (strings), else a ValueError naming them (chapter 8, Conv2d's method)."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{where}: {name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
+# --- issue 15 (chapter 7): padding modes, shifts, anti-aliased subsampling ---------------
+
+# The names of PyTorch's ``nn.Conv2d(padding_mode=...)``.
+CONV_PADDING_MODES = ("zeros", "circular", "reflect", "replicate")
+SHIFT_MODES = ("circular", "zeros")
+
+
+def as_padding_mode(mode: Any, where: str) -> str:
+    """One of :data:`CONV_PADDING_MODES` (a str; anything else is refused)."""
+    if not isinstance(mode, str):
+        raise TypeError(f"{where}: padding_mode must be one of {CONV_PADDING_MODES}, got {mode!r} "
+                        f"of type {type(mode).__name__}")
+    return check_choice(mode, "padding_mode", CONV_PADDING_MODES, where)
+
+
+def as_explicit_padding(padding: Any, where: str) -> Tuple[int, int, int, int]:
+    """An int, ``(ph, pw)`` or ``(top, bottom, left, right)`` (no names such as 'same') -> four ints >= 0."""
+    if isinstance(padding, str):
+        raise TypeError(f"{where}: padding must be an int, (ph, pw) or (top, bottom, left, right) here, "
+                        f"got the name {padding!r} (a name needs a kernel; use conv2d for it)")
+    return as_padding(padding, (1, 1), (1, 1), (1, 1), where)
+
+
+def check_mode_padding(pad: Tuple[int, int, int, int], in_hw: Tuple[int, int], mode: str, where: str,
+                       shapes: str) -> None:
+    """PyTorch's limits: reflect needs padding < the input size, circular padding <= the input size.
+
+    ``pad`` is (top, bottom, left, right), ``in_hw`` the (H, W) being padded;
+    ``shapes`` names the arrays for the message.
+    """
+    top, bottom, left, right = pad
+    h, w = in_hw
+    for axis, size, sides in (("height", h, (top, bottom)), ("width", w, (left, right))):
+        most = max(sides)
+        if mode == "reflect" and most >= size:
+            raise ValueError(
+                f"{where}: padding_mode='reflect' needs padding smaller than the input on each axis, got "
+                f"padding (top, bottom, left, right)={pad} for input {axis} {size} ({shapes})")
+        if mode == "circular" and most > size:
+            raise ValueError(
+                f"{where}: padding_mode='circular' needs padding at most the input size on each axis "
+                f"(it would wrap around more than once), got padding (top, bottom, left, right)={pad} "
+                f"for input {axis} {size} ({shapes})")
+
+
+def as_padded_gradient(dx_padded: Any, pad: Tuple[int, int, int, int], where: str) -> np.ndarray:
+    """The gradient of a padded array, (..., H + top + bottom, W + left + right), with H, W >= 1."""
+    arr = as_spatial_array(dx_padded, "dx_padded", where)
+    top, bottom, left, right = pad
+    hp, wp = arr.shape[-2:]
+    if hp - top - bottom < 1 or wp - left - right < 1:
+        raise ValueError(
+            f"{where}: dx_padded has shape {arr.shape}, too small for padding (top, bottom, left, right)={pad}: "
+            f"the unpadded array would be {hp - top - bottom} x {wp - left - right}")
+    return arr
+
+
+def as_spatial_array(x: Any, name: str, where: str, promote: bool = True) -> np.ndarray:
+    """A non-empty real array with at least 2 dimensions (..., H, W).
+
+    With ``promote`` integers and booleans become float64, as in
+    :func:`as_float_array`; without it the dtype is kept (for copies such as a shift).
+    """
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{where}: {name} must be a numeric array, got a {type(x).__name__}")
+    arr = np.asarray(x)
+    if arr.ndim < 2:
+        raise ValueError(f"{where}: {name} must have at least 2 dimensions (..., H, W), got shape {arr.shape}")
+    if not promote:
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{where}: {name} must be a real numeric array, got dtype {arr.dtype} (shape {arr.shape})")
+        if arr.size == 0:
+            raise ValueError(f"{where}: {name} is empty (shape {arr.shape}); every dimension must be at least 1")
+        return arr
+    return as_float_array(arr, name, arr.ndim, where, "(..., H, W)")
+
+
+def as_offset(offset: Any, where: str, name: str = "offset") -> Tuple[int, int]:
+    """A pair of ints (dy, dx), negative allowed."""
+    if isinstance(offset, np.ndarray) and offset.ndim == 1:
+        offset = tuple(offset.tolist())
+    if not isinstance(offset, (tuple, list)) or len(offset) != 2:
+        raise ValueError(f"{where}: {name} must be a pair of ints (dy, dx), got {offset!r}")
+    out = []
+    for i, v in enumerate(offset):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
+            raise TypeError(f"{where}: {name}[{i}] must be an integer, got {v!r} of type {type(v).__name__}")
+        out.append(int(v))
+    return out[0], out[1]
+
+
+def check_same_shape(a: np.ndarray, b: np.ndarray, names: Tuple[str, str], where: str) -> None:
+    if a.shape != b.shape:
+        raise ValueError(f"{where}: {names[0]} and {names[1]} must have the same shape, got "
+                         f"{names[0]}.shape={a.shape} and {names[1]}.shape={b.shape}")
+
+
+def check_nonzero(norm: float, name: str, shape: Tuple[int, ...], where: str) -> None:
+    if not norm > 0 or not np.isfinite(norm):
+        raise ValueError(f"{where}: the relative change needs a finite, non-zero {name} "
+                         f"(||{name}|| = {norm!r}, {name}.shape={shape})")
+
+
+def check_blur_fits(in_hw: Tuple[int, int], filter_size: int, mode: str, where: str, shape) -> None:
+    """The blur's padding ((F-1)//2 before, the rest after) must be possible in ``mode`` for (H, W)."""
+    before, after = (filter_size - 1) // 2, filter_size // 2
+    check_mode_padding((before, after, before, after), in_hw, mode, where,
+                       f"x.shape={tuple(shape)}, filter_size={filter_size}")
+
+
+def incompatible_options(where, option, requires, got):
+    """A ValueError for two options that cannot go together (Conv2d: method='taps' is zero padding only)."""
+    raise ValueError(f"{where}: {option} needs {requires}, got padding_mode={got!r}")

@@ -6,6 +6,18 @@ shown there as a small animation whose every number was computed by
 precomputed frame to show. No library, no network: one ``<div>``, one
 ``<style>`` and one ``<script>``. The first frame is rendered in plain HTML, so
 the figure still makes sense where scripts do not run.
+
+The interactive contract (checked on every page of the site by tests/test_site.py)
+----------------------------------------------------------------------------------
+Every animation's root element carries ``data-cnn-interactive="animation"``,
+a Next button ``<button data-act="next">`` (and Prev ``data-act="prev"``, Play
+``data-act="play"``, whose label reads "Pause" while it plays) and a
+``.cnn-counter``. Pressing Next changes the counter and the frame shown. The
+browser test finds every such root on every page (also ``.cnn-anim`` and
+``.cnn-rf-anim``), pauses it, presses Next and fails if nothing changed; an
+inline script in a cell output outside any ``[data-cnn-interactive]`` root
+fails too. :class:`FrameAnimation` follows the contract, so a chapter built on
+it is checked without a line of test code.
 """
 
 from __future__ import annotations
@@ -91,14 +103,63 @@ _CSS = """
 #{id} .cnn-equation {{ margin-top: 0.6em; font-size: 1.05em; font-variant-numeric: tabular-nums; }}
 """
 
-_JS = """
+# The player every frame animation shares: Prev / Play / Next, a mode switch and
+# a counter, one script. Each animation brings only its ``show()`` (what one frame
+# draws); head + show + tail is the whole script.
+_PLAYER_HEAD = """
 (function () {
   var root = document.getElementById("__ID__");
   if (!root || root.dataset.started) return;
   root.dataset.started = "1";
   var data = __DATA__;
   var mode = 0, pos = 0, timer = null;
-  function table(grid, cls, hit, upto) {
+"""
+
+_PLAYER_TAIL = """  function step(d) { var n = data.modes[mode].frames.length; pos = (pos + d + n) % n; show(); }
+  function play(on) {
+    if (timer) { clearInterval(timer); timer = null; }
+    if (on) timer = setInterval(function () { step(1); }, __INTERVAL__);
+    root.querySelector('[data-act="play"]').textContent = on ? "Pause" : "Play";
+  }
+  root.querySelector('[data-act="prev"]').onclick = function () { play(false); step(-1); };
+  root.querySelector('[data-act="next"]').onclick = function () { play(false); step(1); };
+  root.querySelector('[data-act="play"]').onclick = function () { play(!timer); };
+  root.querySelectorAll('input[type="radio"]').forEach(function (el) {
+    el.onchange = function () { mode = +el.value; pos = 0; show(); };
+  });
+  show();
+  play(__AUTOPLAY__);
+})();
+"""
+
+
+def _player_script(show_js: str, anim_id: str, payload: str, interval_ms: int, autoplay: bool) -> str:
+    """The player's script around ``show_js``, with the data embedded (``</`` escaped for the HTML parser)."""
+    return (
+        (_PLAYER_HEAD + show_js + _PLAYER_TAIL)
+        .replace("__ID__", anim_id)
+        .replace("__DATA__", payload.replace("</", "<\\/"))
+        .replace("__INTERVAL__", str(int(interval_ms)))
+        .replace("__AUTOPLAY__", "true" if autoplay else "false")
+    )
+
+
+def _controls_html(anim_id: str, mode_names: Sequence[str], counter: str) -> str:
+    """The player's controls: Prev, Play, Next, one radio button a mode (the first checked), the counter."""
+    radios = "".join(
+        f'<label><input type="radio" name="{anim_id}-mode" value="{n}"{" checked" if n == 0 else ""}> '
+        f"{html.escape(name)}</label>"
+        for n, name in enumerate(mode_names)
+    )
+    return (
+        '<div class="cnn-controls"><button data-act="prev">Prev</button>'
+        '<button data-act="play">Play</button><button data-act="next">Next</button>'
+        f'{radios}<span class="cnn-counter">{html.escape(counter)}</span></div>'
+    )
+
+
+# The sliding window draws its tables in the browser from the numbers.
+_SLIDING_SHOW_JS = """  function table(grid, cls, hit, upto) {
     var ncols = grid[0].length, s = '<table class="' + cls + '">';
     grid.forEach(function (row, r) {
       s += "<tr>";
@@ -121,21 +182,6 @@ _JS = """
     root.querySelector(".cnn-equation").textContent = m.name + ": output[" + f.i + ", " + f.j + "] = " + f.equation;
     root.querySelector(".cnn-counter").textContent = "position " + (pos + 1) + " of " + m.frames.length;
   }
-  function step(d) { var n = data.modes[mode].frames.length; pos = (pos + d + n) % n; show(); }
-  function play(on) {
-    if (timer) { clearInterval(timer); timer = null; }
-    if (on) timer = setInterval(function () { step(1); }, __INTERVAL__);
-    root.querySelector('[data-act="play"]').textContent = on ? "Pause" : "Play";
-  }
-  root.querySelector('[data-act="prev"]').onclick = function () { play(false); step(-1); };
-  root.querySelector('[data-act="next"]').onclick = function () { play(false); step(1); };
-  root.querySelector('[data-act="play"]').onclick = function () { play(!timer); };
-  root.querySelectorAll('input[type="radio"]').forEach(function (el) {
-    el.onchange = function () { mode = +el.value; pos = 0; show(); };
-  });
-  show();
-  play(__AUTOPLAY__);
-})();
 """
 
 
@@ -160,11 +206,6 @@ class SlidingWindowAnimation:
     def _repr_html_(self) -> str:
         first_mode = self.data["modes"][0]
         f = first_mode["frames"][0]
-        radios = "".join(
-            f'<label><input type="radio" name="{self.id}-mode" value="{n}"{" checked" if n == 0 else ""}> '
-            f"{html.escape(m['name'])}</label>"
-            for n, m in enumerate(self.data["modes"])
-        )
         figure = (
             f'<figure><div class="cnn-slot-input">{_table(self.data["input"], "cnn-input", (f["rows"], f["cols"]))}</div>'
             "<figcaption>input</figcaption></figure>"
@@ -176,17 +217,11 @@ class SlidingWindowAnimation:
             "<figcaption>output</figcaption></figure>"
         )
         equation = html.escape(f"{first_mode['name']}: output[{f['i']}, {f['j']}] = {f['equation']}")
-        js = (
-            _JS.replace("__ID__", self.id)
-            .replace("__DATA__", self._payload)
-            .replace("__INTERVAL__", str(self.interval_ms))
-            .replace("__AUTOPLAY__", "true" if self.autoplay else "false")
-        )
+        js = _player_script(_SLIDING_SHOW_JS, self.id, self._payload, self.interval_ms, self.autoplay)
+        controls = _controls_html(self.id, [m["name"] for m in self.data["modes"]],
+                                  f'position 1 of {len(first_mode["frames"])}')
         return (
-            f'<div class="cnn-anim" id="{self.id}"><style>{_CSS.format(id=self.id)}</style>'
-            '<div class="cnn-controls"><button data-act="prev">Prev</button>'
-            '<button data-act="play">Play</button><button data-act="next">Next</button>'
-            f'{radios}<span class="cnn-counter">position 1 of {len(first_mode["frames"])}</span></div>'
+            f'<div class="cnn-anim" data-cnn-interactive="animation" id="{self.id}"><style>{_CSS.format(id=self.id)}</style>{controls}'
             f'<div class="cnn-grids">{figure}</div><div class="cnn-equation">{equation}</div>'
             f"<script>{js}</script></div>"
         )
@@ -401,7 +436,7 @@ class ReceptiveFieldAnimation:
             .replace("__AUTOPLAY__", "true" if self.autoplay else "false")
         )
         return (
-            f'<div class="cnn-rf-anim" id="{self.id}"><style>{_RF_CSS.format(id=self.id)}</style>'
+            f'<div class="cnn-rf-anim" data-cnn-interactive="animation" id="{self.id}"><style>{_RF_CSS.format(id=self.id)}</style>'
             '<div class="cnn-controls"><button data-act="prev">Prev</button>'
             '<button data-act="play">Play</button><button data-act="next">Next</button>'
             f'{radios}<span class="cnn-counter">layer 1 of {len(st["frames"])}</span></div>'
@@ -474,35 +509,14 @@ html[data-theme="dark"] #{id}, body[data-jp-theme-light="false"] #{id} {{
 #{id} .cnn-equation {{ margin-top: 0.6em; font-size: 0.95em; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }}
 """
 
-_PLAYER_JS = """
-(function () {
-  var root = document.getElementById("__ID__");
-  if (!root || root.dataset.started) return;
-  root.dataset.started = "1";
-  var data = __DATA__;
-  var mode = 0, pos = 0, timer = null;
-  function show() {
+# The frame player only swaps in the slots Python rendered.
+_FRAME_SHOW_JS = """  function show() {
     var m = data.modes[mode], f = m.frames[pos];
     Object.keys(f.slots).forEach(function (k) { root.querySelector(".cnn-slot-" + k).innerHTML = f.slots[k]; });
     Object.keys(m.captions).forEach(function (k) { root.querySelector(".cnn-cap-" + k).textContent = m.captions[k]; });
     root.querySelector(".cnn-equation").textContent = m.name + ": " + f.equation;
     root.querySelector(".cnn-counter").textContent = m.unit + " " + (pos + 1) + " of " + m.frames.length;
   }
-  function step(d) { var n = data.modes[mode].frames.length; pos = (pos + d + n) % n; show(); }
-  function play(on) {
-    if (timer) { clearInterval(timer); timer = null; }
-    if (on) timer = setInterval(function () { step(1); }, __INTERVAL__);
-    root.querySelector('[data-act="play"]').textContent = on ? "Pause" : "Play";
-  }
-  root.querySelector('[data-act="prev"]').onclick = function () { play(false); step(-1); };
-  root.querySelector('[data-act="next"]').onclick = function () { play(false); step(1); };
-  root.querySelector('[data-act="play"]').onclick = function () { play(!timer); };
-  root.querySelectorAll('input[type="radio"]').forEach(function (el) {
-    el.onchange = function () { mode = +el.value; pos = 0; show(); };
-  });
-  show();
-  play(__AUTOPLAY__);
-})();
 """
 
 
@@ -533,10 +547,20 @@ class FrameAnimation:
     modes : list of dict
         ``{"name": str, "unit": str, "captions": {key: str}, "frames": [{"slots": {key: html}, "equation": str}]}``;
         a radio button switches between modes. ``unit`` names a frame in the counter ("row 3 of 9").
+    interval_ms, autoplay : int, bool
+        Time between frames when playing; whether it starts playing.
+    label : str
+        What ``repr`` calls it.
+    css : str
+        Extra style rules after the player's own, with ``#{id}`` for the animation's element
+        (braces doubled, as in ``str.format``); they may use the player's colour variables
+        (``var(--hit)`` ...), which follow the light and dark themes.
     """
 
-    def __init__(self, slots, modes, interval_ms: int = 1200, autoplay: bool = True, label: str = "animation"):
+    def __init__(self, slots, modes, interval_ms: int = 1200, autoplay: bool = True, label: str = "animation",
+                 css: str = ""):
         self.slots = [(str(k), str(cap)) for k, cap in slots]
+        self.css = css
         self.data = {"modes": modes}
         self.interval_ms = int(interval_ms)
         self.autoplay = bool(autoplay)
@@ -551,27 +575,17 @@ class FrameAnimation:
     def _repr_html_(self) -> str:
         first = self.data["modes"][0]
         frame = first["frames"][0]
-        radios = "".join(
-            f'<label><input type="radio" name="{self.id}-mode" value="{n}"{" checked" if n == 0 else ""}> '
-            f"{html.escape(m['name'])}</label>"
-            for n, m in enumerate(self.data["modes"])
-        )
         figures = "".join(
             f'<figure><div class="cnn-slot-{k}">{frame["slots"][k]}</div>'
             f'<figcaption class="cnn-cap-{k}">{html.escape(first["captions"].get(k, cap))}</figcaption></figure>'
             for k, cap in self.slots
         )
-        js = (
-            _PLAYER_JS.replace("__ID__", self.id)
-            .replace("__DATA__", self._payload.replace("</", "<\\/"))
-            .replace("__INTERVAL__", str(self.interval_ms))
-            .replace("__AUTOPLAY__", "true" if self.autoplay else "false")
-        )
+        js = _player_script(_FRAME_SHOW_JS, self.id, self._payload, self.interval_ms, self.autoplay)
+        controls = _controls_html(self.id, [m["name"] for m in self.data["modes"]],
+                                  f'{first["unit"]} 1 of {len(first["frames"])}')
+        style = (_PLAYER_CSS + self.css).format(id=self.id)
         return (
-            f'<div class="cnn-anim" id="{self.id}"><style>{_PLAYER_CSS.format(id=self.id)}</style>'
-            '<div class="cnn-controls"><button data-act="prev">Prev</button>'
-            '<button data-act="play">Play</button><button data-act="next">Next</button>'
-            f'{radios}<span class="cnn-counter">{html.escape(first["unit"])} 1 of {len(first["frames"])}</span></div>'
+            f'<div class="cnn-anim" data-cnn-interactive="animation" id="{self.id}"><style>{style}</style>{controls}'
             f'<div class="cnn-scroll"><div class="cnn-grids">{figures}</div></div>'
             f'<div class="cnn-equation">{html.escape(first["name"] + ": " + frame["equation"])}</div>'
             f"<script>{js}</script></div>"
@@ -703,118 +717,65 @@ POOL_NAMES = {"max": "max pooling", "average": "average pooling"}
 
 
 def pooling_data(x, kernel_size=2, *, stride=None, kinds: Sequence[str] = POOL_KINDS) -> Dict:
-    """Everything the pooling animation shows, as JSON-ready data from :func:`cnnlib.pool_steps.pool_steps`."""
-    data = {"modes": []}
+    """Everything the pooling animation shows, as JSON-ready data from :func:`cnnlib.pool_steps.pool_steps`.
+
+    One mode a kind; each frame holds the window (``i``, ``j``, ``rows``,
+    ``cols``, the ``chosen`` input cell for max pooling, the ``window``'s
+    values), the ``equation`` and the three ``slots`` the player shows: the
+    input with the window outlined, the window, and the output filled up to
+    this window.
+    """
+    inp = _grid(x)
+    data = {"input": inp, "modes": []}
     for kind in kinds:
         steps = pool_steps(x, kind, kernel_size, stride=stride)
-        data["input"] = _grid(x)
-        data["modes"].append({
-            "name": POOL_NAMES[kind],
-            "output": _grid(steps[0].output),
-            "frames": [{"i": s.i, "j": s.j, "rows": s.rows, "cols": s.cols,
-                        "chosen": list(s.chosen) if s.chosen else None,
-                        "window": _grid(s.window), "equation": s.equation()} for s in steps],
-        })
+        out = _grid(steps[0].output)
+        ow = len(out[0])
+        frames = []
+        for n, s in enumerate(steps):
+            in_cls = [["hit chosen" if s.chosen == (r, c) else ("hit" if r in s.rows and c in s.cols else "")
+                       for c in range(len(row))] for r, row in enumerate(inp)]
+            shown = [[v if r * ow + c <= n else None for c, v in enumerate(row)] for r, row in enumerate(out)]
+            out_cls = [["out" if (r, c) == (s.i, s.j) else "" for c in range(ow)] for r in range(len(out))]
+            frames.append({
+                "i": s.i, "j": s.j, "rows": s.rows, "cols": s.cols,
+                "chosen": list(s.chosen) if s.chosen else None,
+                "window": _grid(s.window),
+                "equation": f"output[{s.i}, {s.j}] = {s.equation()}",
+                "slots": {"input": grid_html(inp, in_cls), "window": grid_html(_grid(s.window)),
+                          "output": grid_html(shown, out_cls)},
+            })
+        data["modes"].append({"name": POOL_NAMES[kind], "unit": "window", "captions": {"input": _POOL_CAPTIONS[kind]},
+                              "output": out, "frames": frames})
     return data
 
 
-_POOL_CSS = _CSS + """
-#{id} table.cnn-input td.chosen {{ background: #d62728; color: #fff; font-weight: bold; }}
-#{id} table.cnn-kernel td {{ background: #fff3e0; }}
+# The pooling animation is a FrameAnimation: its frames are rendered here, the
+# player is the shared one. The kept value is filled with the outline colour.
+_POOL_CSS = """
+#{id} td {{ min-width: 2.2em; height: 2.2em; font-size: 0.95em; }}
+#{id} td.chosen {{ background: var(--hit-line); color: var(--bg); font-weight: bold; }}
+#{id} .cnn-slot-window td {{ background: var(--col); }}
 """
 
-_POOL_JS = """
-(function () {
-  var root = document.getElementById("__ID__");
-  if (!root || root.dataset.started) return;
-  root.dataset.started = "1";
-  var data = __DATA__;
-  var mode = 0, pos = 0, timer = null;
-  function table(grid, cls, hit, upto, chosen) {
-    var ncols = grid[0].length, s = '<table class="' + cls + '">';
-    grid.forEach(function (row, r) {
-      s += "<tr>";
-      row.forEach(function (v, c) {
-        var on = hit && hit[0].indexOf(r) >= 0 && hit[1].indexOf(c) >= 0;
-        var pick = chosen && chosen[0] === r && chosen[1] === c;
-        var shown = upto === undefined || r * ncols + c <= upto;
-        s += '<td class="' + (pick ? "hit chosen" : (on ? "hit" : "")) + '">' + (shown ? v : "") + "</td>";
-      });
-      s += "</tr>";
-    });
-    return s + "</table>";
-  }
-  function show() {
-    var m = data.modes[mode], f = m.frames[pos];
-    root.querySelector(".cnn-slot-input").innerHTML = table(data.input, "cnn-input", [f.rows, f.cols], undefined, f.chosen);
-    root.querySelector(".cnn-slot-kernel").innerHTML = table(f.window, "cnn-kernel");
-    root.querySelector(".cnn-slot-output").innerHTML = table(m.output, "cnn-output", [[f.i], [f.j]], pos);
-    root.querySelector(".cnn-equation").textContent = m.name + ": output[" + f.i + ", " + f.j + "] = " + f.equation;
-    root.querySelector(".cnn-counter").textContent = "window " + (pos + 1) + " of " + m.frames.length;
-  }
-  function step(d) { var n = data.modes[mode].frames.length; pos = (pos + d + n) % n; show(); }
-  function play(on) {
-    if (timer) { clearInterval(timer); timer = null; }
-    if (on) timer = setInterval(function () { step(1); }, __INTERVAL__);
-    root.querySelector('[data-act="play"]').textContent = on ? "Pause" : "Play";
-  }
-  root.querySelector('[data-act="prev"]').onclick = function () { play(false); step(-1); };
-  root.querySelector('[data-act="next"]').onclick = function () { play(false); step(1); };
-  root.querySelector('[data-act="play"]').onclick = function () { play(!timer); };
-  root.querySelectorAll('input[type="radio"]').forEach(function (el) {
-    el.onchange = function () { mode = +el.value; pos = 0; show(); };
-  });
-  show();
-  play(__AUTOPLAY__);
-})();
-"""
+_POOL_CAPTIONS = {"max": "input (window outlined, kept value filled)", "average": "input (window outlined)"}
 
 
-class PoolingAnimation:
+class PoolingAnimation(FrameAnimation):
     """Pooling window by window, as self-contained HTML + JavaScript (no kernel needed)."""
 
     def __init__(self, x, kernel_size=2, *, stride=None, kinds: Sequence[str] = POOL_KINDS,
                  interval_ms: int = 1500, autoplay: bool = True):
-        self.data = pooling_data(x, kernel_size, stride=stride, kinds=kinds)
-        self.interval_ms = int(interval_ms)
-        self.autoplay = bool(autoplay)
-        payload = json.dumps(self.data, sort_keys=True)
-        self.id = "cnn-anim-" + hashlib.sha1(payload.encode()).hexdigest()[:10]
-        self._payload = payload
+        data = pooling_data(x, kernel_size, stride=stride, kinds=kinds)
+        slots = [("input", "input"), ("window", "the window's values"), ("output", "output")]
+        super().__init__(slots, data["modes"], interval_ms, autoplay, label="pooling animation", css=_POOL_CSS)
+        self.data = data
 
     def __repr__(self) -> str:
         inp = self.data["input"]
         win = self.data["modes"][0]["frames"][0]["window"]
         kinds = ", ".join(m["name"] for m in self.data["modes"])
         return f"<pooling animation: {len(inp)}x{len(inp[0])} input, {len(win)}x{len(win[0])} window, {kinds}>"
-
-    def _repr_html_(self) -> str:
-        m0 = self.data["modes"][0]
-        f = m0["frames"][0]
-        radios = "".join(
-            f'<label><input type="radio" name="{self.id}-mode" value="{n}"{" checked" if n == 0 else ""}> '
-            f"{html.escape(m['name'])}</label>"
-            for n, m in enumerate(self.data["modes"])
-        )
-        figure = (
-            f'<figure><div class="cnn-slot-input">{_table(self.data["input"], "cnn-input", (f["rows"], f["cols"]))}</div>'
-            "<figcaption>input (window outlined, kept value filled)</figcaption></figure>"
-            f'<figure><div class="cnn-slot-kernel">{_table(f["window"], "cnn-kernel")}</div>'
-            "<figcaption>the window's values</figcaption></figure>"
-            f'<figure><div class="cnn-slot-output">{_table(m0["output"], "cnn-output", ([f["i"]], [f["j"]]), 0)}</div>'
-            "<figcaption>output</figcaption></figure>"
-        )
-        equation = html.escape(f"{m0['name']}: output[{f['i']}, {f['j']}] = {f['equation']}")
-        js = (_POOL_JS.replace("__ID__", self.id).replace("__DATA__", self._payload)
-              .replace("__INTERVAL__", str(self.interval_ms)).replace("__AUTOPLAY__", "true" if self.autoplay else "false"))
-        return (
-            f'<div class="cnn-anim" id="{self.id}"><style>{_POOL_CSS.format(id=self.id)}</style>'
-            '<div class="cnn-controls"><button data-act="prev">Prev</button>'
-            '<button data-act="play">Play</button><button data-act="next">Next</button>'
-            f'{radios}<span class="cnn-counter">window 1 of {len(m0["frames"])}</span></div>'
-            f'<div class="cnn-grids">{figure}</div><div class="cnn-equation">{equation}</div>'
-            f"<script>{js}</script></div>"
-        )
 
 
 def pooling_animation(x, kernel_size=2, *, stride=None, kinds: Sequence[str] = POOL_KINDS,
@@ -829,7 +790,7 @@ def pooling_animation(x, kernel_size=2, *, stride=None, kinds: Sequence[str] = P
     --------
     >>> anim = pooling_animation([[1, 2, 0, 1], [3, 4, 1, 0]], 2)
     >>> [f["equation"] for f in anim.data["modes"][0]["frames"]]
-    ['max(1, 2, 3, 4) = 4', 'max(0, 1, 1, 0) = 1']
+    ['output[0, 0] = max(1, 2, 3, 4) = 4', 'output[0, 1] = max(0, 1, 1, 0) = 1']
     >>> anim.data["modes"][1]["output"]
     [[2.5, 0.5]]
     """

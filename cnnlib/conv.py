@@ -40,10 +40,12 @@ from ._checks import (
     as_int,
     as_padding,
     as_pair,
+    as_padding_mode,
     axis_padding,
     check_axis_fits,
     check_channels,
     check_dout,
+    check_mode_padding,
     geometry,
     keyword_only,
     out_len,
@@ -51,6 +53,7 @@ from ._checks import (
 )
 from ._scratch import image_slices, scratch
 from .im2col import fold, unfold
+from .padding import _pad, _pad_backward
 
 # How many bytes of im2col columns conv2d holds at once (at least one image's
 # worth). A few MB fits the CPU caches; larger values only cost memory. Measured
@@ -141,7 +144,7 @@ def _conv_forward(x: np.ndarray, w: np.ndarray, b: Optional[np.ndarray], s, pad,
 
 
 @keyword_only
-def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
+def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1, padding_mode="zeros") -> np.ndarray:
     """2-D convolution layer (really cross-correlation, as in every DL library).
 
     Parameters
@@ -157,8 +160,16 @@ def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
         bias, does not make a float32 layer compute in float64.
     stride, dilation : int or (int, int), keyword-only
     padding : int, (int, int), (top, bottom, left, right) or {'valid', 'same', 'full'}, keyword-only
-        Zeros added on *each* side: an int for all four sides, ``(ph, pw)``
+        Rows/columns added on *each* side: an int for all four sides, ``(ph, pw)``
         for top and bottom / left and right.
+    padding_mode : {'zeros', 'circular', 'reflect', 'replicate'}, keyword-only
+        What the padding holds, as in ``torch.nn.Conv2d(padding_mode=...)``:
+        zeros, the input wrapped around, the input mirrored about its edge
+        (edge not repeated) or the edge repeated (see :mod:`cnnlib.padding`).
+        A mode other than ``'zeros'`` pads ``x`` with :func:`cnnlib.pad2d`
+        first and then convolves with no padding, as PyTorch does; the output
+        size is the same in every mode. ``'reflect'`` needs each side's
+        padding smaller than the input, ``'circular'`` at most its size.
 
     Returns
     -------
@@ -180,6 +191,11 @@ def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
              [25., 29.]]]])
     >>> conv2d(np.zeros((8, 3, 32, 32)), np.zeros((16, 3, 5, 5)), padding=2).shape
     (8, 16, 32, 32)
+    >>> # each row padded circularly, [3, 1, 2, 3, 1]; then neighbours summed: 3+1, 1+2, 2+3, 3+1
+    >>> conv2d(x, np.ones((1, 1, 1, 2)), padding=(0, 1), padding_mode="circular")
+    array([[[[ 4.,  3.,  5.,  4.],
+             [10.,  9., 11., 10.],
+             [16., 15., 17., 16.]]]])
     """
     where = "conv2d"
     x = as_float_array(x, "x", 4, where, "(N, C, H, W)")
@@ -187,27 +203,40 @@ def conv2d(x, w, b=None, *, stride=1, padding=0, dilation=1) -> np.ndarray:
     check_channels(x, w, where)
     if b is not None:
         b = as_bias(b, w, where)
+    mode = as_padding_mode(padding_mode, where)
     shapes = f"x.shape={x.shape}, w.shape={w.shape}"
     s, pad, d, out_hw = geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, where, "x", "w", shapes)
+    if mode != "zeros":
+        # PyTorch's way: pad in the mode, then convolve with no padding (the zero path, unchanged).
+        check_mode_padding(pad, x.shape[2:], mode, where, shapes)
+        x, pad = _pad(x, pad, mode), (0, 0, 0, 0)
     return _conv_forward(x, w, b, s, pad, d, out_hw)
 
 
 @keyword_only
-def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1, padding_mode="zeros",
+                    need_dx=True) -> Tuple[Optional[np.ndarray], np.ndarray, np.ndarray]:
     """Gradients of :func:`conv2d` with respect to its input, filters and bias.
 
     Parameters
     ----------
     dout : array_like, shape (N, F, OH, OW)
         Gradient of the loss with respect to the output of ``conv2d``.
-    x, w, stride, padding, dilation
+    x, w, stride, padding, dilation, padding_mode
         The arguments the forward pass was called with.
+    need_dx : bool, keyword-only
+        ``False``: skip ``dx`` and return ``None`` in its place. The first
+        layer of a network needs no input gradient (nothing is learned before
+        it), and ``dx`` is a third of the work: a product and a col2im.
 
     Returns
     -------
-    dx : ndarray, shape (N, C, H, W)
+    dx : ndarray, shape (N, C, H, W), or None if ``need_dx`` is False
         ``col2im(dout_rows @ w_matrix)``: each output's gradient flows back to
-        every pixel of its receptive field.
+        every pixel of its receptive field. With a ``padding_mode`` other than
+        ``'zeros'`` this is first the gradient of the padded input, which
+        :func:`cnnlib.pad2d_backward` then folds back onto ``x`` (a padded
+        pixel's gradient goes to the pixel it copied).
     dw : ndarray, shape (F, C, KH, KW)
         ``dout_rows.T @ im2col(x)``.
     db : ndarray, shape (F,)
@@ -229,15 +258,34 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1) -> Tuple[np.
            [24., 28.]])
     >>> db
     array([4.])
+    >>> dx, dw, db = conv2d_backward(np.ones((1, 1, 3, 3)), x, w, padding=(0, 1, 0, 1), padding_mode="replicate")
+    >>> dx[0, 0]                     # the padded last row and column send their gradient to the edge
+    array([[ 1.,  2.,  3.],
+           [ 1.,  4.,  7.],
+           [ 1.,  6., 11.]])
+    >>> conv2d_backward(np.ones((1, 1, 2, 2)), x, w, need_dx=False)[0] is None
+    True
     """
     where = "conv2d_backward"
     x = as_float_array(x, "x", 4, where, "(N, C, H, W)")
     w = as_float_array(w, "w", 4, where, "(F, C, KH, KW)")
     check_channels(x, w, where)
+    mode = as_padding_mode(padding_mode, where)
     shapes = f"x.shape={x.shape}, w.shape={w.shape}"
     s, pad, d, (oh, ow) = geometry(x.shape[2:], w.shape[2:], stride, padding, dilation, where, "x", "w", shapes)
     n, f = x.shape[0], w.shape[0]
     dout = check_dout(dout, (n, f, oh, ow), where, f"conv2d(x of shape {x.shape}, w of shape {w.shape})")
+    need_dx = bool(need_dx)
+    if mode == "zeros":
+        return _conv_backward(dout, x, w, s, pad, d, (oh, ow), need_dx)
+    check_mode_padding(pad, x.shape[2:], mode, where, shapes)
+    dxp, dw, db = _conv_backward(dout, _pad(x, pad, mode), w, s, (0, 0, 0, 0), d, (oh, ow), need_dx)
+    return (_pad_backward(dxp, pad, mode) if need_dx else None), dw, db
+
+
+def _conv_backward(dout, x, w, s, pad, d, out_hw, need_dx):
+    """conv2d_backward after the checks (zero padding ``pad``)."""
+    (oh, ow), n, f = out_hw, x.shape[0], w.shape[0]
     dtype = result_dtype(x, w, dout)
     kernel = w.shape[2:]
     w_mat = w.reshape(f, -1).astype(dtype, copy=False)                      # (F, C*KH*KW)
@@ -248,7 +296,7 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1) -> Tuple[np.
     x = x.astype(dtype, copy=False)
     c, kh, kw = w.shape[1:]
     dw = np.zeros(w_mat.shape, dtype=dtype)
-    dx = np.empty(x.shape, dtype=dtype)
+    dx = np.empty(x.shape, dtype=dtype) if need_dx else None
     # A few images at a time, as in conv2d, in reused scratch memory.
     for part in _image_slices(n, w_mat.shape[1] * oh * ow * x.itemsize):
         m = part.stop - part.start
@@ -259,6 +307,8 @@ def conv2d_backward(dout, x, w, *, stride=1, padding=0, dilation=1) -> Tuple[np.
         d_rows = scratch("d_rows", (f, m * oh * ow), dtype)                # (F, m*OH*OW)
         np.copyto(d_rows.reshape(f, m, oh * ow), d_out[part].transpose(1, 0, 2))
         dw += d_rows @ cols.T
+        if not need_dx:
+            continue
         # dx: d cols = w_mat.T @ d_out, one product per image, (C*KH*KW, F) @ (F, OH*OW),
         # so each image's dx comes from the same operations whatever the part size;
         # then added back where each value was read (col2im).

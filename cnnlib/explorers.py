@@ -7,6 +7,17 @@ explorer computes in JavaScript is simple enough to write twice, and the
 browser test (tests/test_site.py) checks the page against :mod:`cnnlib` on a
 grid of settings, so the two cannot drift apart.
 
+The interactive contract (checked on every page of the site by tests/test_site.py)
+----------------------------------------------------------------------------------
+Every explorer's root element carries ``data-cnn-interactive="explorer"`` and
+holds form fields (``<input>``, ``<select>``) or buttons (presets,
+``<button data-preset=...>``). Changing its first field (with an ``input``
+event, as typing does) -- or, if that changes nothing, pressing one of its
+buttons -- must change what it shows (its text, tables or drawing outside the
+controls). The browser test does exactly that on every page and fails on an
+explorer that does not respond. Detailed checks against :mod:`cnnlib` live in
+the explorer's own tests.
+
 Each explorer has its own section below.
 """
 
@@ -259,7 +270,7 @@ class OutputSizeExplorer:
             out, formula, reason = "does not fit", "", " ".join(lay.reasons)
         js = _OS_JS.replace("__ID__", self.id)
         return (
-            f'<div class="cnn-explorer" data-explorer="output-size" id="{self.id}"><style>{_OS_CSS.format(id=self.id)}</style>'
+            f'<div class="cnn-explorer" data-cnn-interactive="explorer" data-explorer="output-size" id="{self.id}"><style>{_OS_CSS.format(id=self.id)}</style>'
             f"{controls}"
             f'<div class="cnn-x-out">{html.escape(out)}</div>'
             f'<pre class="cnn-x-formula">{html.escape(formula)}</pre>'
@@ -487,7 +498,7 @@ class ParamExplorer:
             )
         js = _PARAM_JS.replace("__ID__", self.id).replace("__CONFIG__", self._config)
         return (
-            f'<div class="cnn-explorer cnn-param-explorer" id="{self.id}"><style>{_PARAM_CSS.format(id=self.id)}</style>'
+            f'<div class="cnn-explorer cnn-param-explorer" data-cnn-interactive="explorer" id="{self.id}"><style>{_PARAM_CSS.format(id=self.id)}</style>'
             f'<div class="cnn-fields">{fields}</div>'
             f'<div class="cnn-presets">try: {presets}</div>'
             '<div class="cnn-error" role="status" aria-live="polite"></div>'

@@ -33,7 +33,8 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import numpy as np
 
-from ._checks import as_gradient, as_int, as_labels, as_layer_input, as_pair, geometry
+from ._checks import as_padding_mode, as_gradient, as_int, as_labels, as_layer_input, as_pair, geometry
+from . import _checks, reference
 from .conv import conv2d, conv2d_backward
 from .pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
 
@@ -125,6 +126,13 @@ class Conv2d(Layer):
     params : {"weight": (F, C, KH, KW), "bias": (F,)}
     grads : the same keys and shapes, after ``backward``.
 
+    needs_input_grad : bool
+        True (the default): ``backward`` returns dx. False: it returns None
+        and skips dx's product and col2im (like PyTorch, which computes no
+        gradient for an input that does not require one). Set it on a
+        network's first layer, whose dx nobody uses; :func:`cnnlib.train.fit`
+        does that for a first ``Conv2d`` while it trains.
+
     Notes
     -----
     ``forward(x)`` maps (N, C, H, W) to (N, F, OH, OW) and caches ``x``;
@@ -143,11 +151,21 @@ class Conv2d(Layer):
     (2, 16, 8, 8)
     >>> conv.backward(np.ones_like(y)).shape, conv.grads["weight"].shape
     ((2, 1, 8, 8), (16, 1, 3, 3))
+    >>> conv.needs_input_grad = False
+    >>> conv.backward(np.ones_like(y)) is None, conv.grads["weight"].shape
+    (True, (16, 1, 3, 3))
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True, rng=None):
+    needs_input_grad = True
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True, rng=None,
+                 method="im2col", padding_mode="zeros"):
         super().__init__()
         where = "Conv2d"
+        self.method = _checks.as_choice(method, "method", where, ("im2col", "taps"))
+        self.padding_mode = as_padding_mode(padding_mode, where)
+        if self.method == "taps" and self.padding_mode != "zeros":
+            _checks.incompatible_options(where, "method='taps'", "padding_mode='zeros'", self.padding_mode)
         self.in_channels = as_int(in_channels, "in_channels", where, 1)
         self.out_channels = as_int(out_channels, "out_channels", where, 1)
         self.kernel_size = as_pair(kernel_size, "kernel_size", where, 1)
@@ -166,8 +184,12 @@ class Conv2d(Layer):
         where = "Conv2d.forward"
         x = as_layer_input(x, where, 4, "(N, C, H, W)", axis=1, size=self.in_channels,
                            what=f"C = in_channels = {self.in_channels}")
-        out = conv2d(x, self.params["weight"], self.params.get("bias"),
-                     stride=self.stride, padding=self.padding, dilation=self.dilation)
+        if self.method == "im2col":
+            out = conv2d(x, self.params["weight"], self.params.get("bias"), stride=self.stride,
+                         padding=self.padding, dilation=self.dilation, padding_mode=self.padding_mode)
+        else:  # tap by tap (zero padding only)
+            out = reference.conv2d_taps(x, self.params["weight"], self.params.get("bias"),
+                                        stride=self.stride, padding=self.padding, dilation=self.dilation)
         self._cache = (x, out.shape)
         return out
 
@@ -175,8 +197,14 @@ class Conv2d(Layer):
         where = "Conv2d.backward"
         x, out_shape = self._cached(where)
         dout = as_gradient(dout, out_shape, where)
-        dx, dw, db = conv2d_backward(dout, x, self.params["weight"],
-                                     stride=self.stride, padding=self.padding, dilation=self.dilation)
+        if self.method == "im2col":
+            dx, dw, db = conv2d_backward(dout, x, self.params["weight"], stride=self.stride, padding=self.padding,
+                                         dilation=self.dilation, padding_mode=self.padding_mode,
+                                         need_dx=self.needs_input_grad)
+        else:  # tap by tap: position-independent rounding (cnnlib.reference.conv2d_taps)
+            dx, dw, db = reference.conv2d_taps_backward(dout, x, self.params["weight"], stride=self.stride,
+                                                        padding=self.padding, dilation=self.dilation)
+            dx = dx if self.needs_input_grad else None
         self.grads = {"weight": dw}
         if "bias" in self.params:
             self.grads["bias"] = db

@@ -21,12 +21,15 @@ from ._checks import as_int
 from .layers import Conv2d, Flatten, Layer, Linear, MaxPool2d, ReLU, Sequential, SoftmaxCrossEntropy
 
 
-def small_cnn(seed=0) -> Sequential:
+def small_cnn(seed=0, method: str = "im2col") -> Sequential:
     """The chapter's CNN: Conv(1→16, 3×3, pad 1)–ReLU–MaxPool(2)–Conv(16→32, 3×3, pad 1)–ReLU–MaxPool(2)–Flatten–Linear(128→10).
 
     For (N, 1, 8, 8) digits; returns (N, 10) logits. The weights come from one
     ``numpy.random.default_rng(seed)``, layer after layer (PyTorch's default
-    initialisation, see :mod:`cnnlib.layers`).
+    initialisation, see :mod:`cnnlib.layers`). ``method="taps"`` makes both
+    convolutions tap by tap (:func:`cnnlib.reference.conv2d_taps`): slower, but
+    equal channels are rounded alike on every BLAS kernel (chapter 8's
+    identical-filter experiment).
 
     Examples
     --------
@@ -39,8 +42,8 @@ def small_cnn(seed=0) -> Sequential:
     """
     rng = np.random.default_rng(seed)
     return Sequential(
-        Conv2d(1, 16, 3, padding=1, rng=rng), ReLU(), MaxPool2d(2),
-        Conv2d(16, 32, 3, padding=1, rng=rng), ReLU(), MaxPool2d(2),
+        Conv2d(1, 16, 3, padding=1, rng=rng, method=method), ReLU(), MaxPool2d(2),
+        Conv2d(16, 32, 3, padding=1, rng=rng, method=method), ReLU(), MaxPool2d(2),
         Flatten(), Linear(128, 10, rng=rng),
     )
 

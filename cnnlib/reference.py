@@ -199,3 +199,87 @@ __all__ = [
     "max_pool2d_backward",
     "avg_pool2d_backward",
 ]
+
+
+# --- convolution tap by tap (position-independent rounding) --------------------------
+#
+# Why this exists: in the im2col path the channels of a layer are columns of a
+# matrix product, and a BLAS kernel groups columns into tiles, so two channels
+# holding the same numbers can be rounded differently just because they sit at
+# different positions.  Here every kernel entry (c, i, j) is one shifted view of
+# the padded input, and every channel and filter goes through the same sequence
+# of elementwise NumPy operations (each correctly rounded IEEE arithmetic), and
+# every sum runs along an outer axis in a fixed order: equal inputs give equal
+# outputs, bit for bit, on every BLAS kernel and CPU.  Chapter 8 uses it for the
+# identical-filter experiment.  It is slower than im2col.
+
+
+def _tap_views(xp, kh, kw, s, d, oh, ow):
+    (sh, sw), (dh, dw) = s, d
+    for i in range(kh):
+        for j in range(kw):
+            yield i, j, (slice(i * dh, i * dh + sh * (oh - 1) + 1, sh), slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
+
+
+@_checks.keyword_only
+def conv2d_taps(x, w, b=None, *, stride=1, padding=0, dilation=1):
+    """:func:`cnnlib.conv2d` tap by tap with elementwise operations only: same result, position-independent rounding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> conv2d_taps(np.arange(1.0, 10.0).reshape(1, 1, 3, 3), np.array([[[[1, 1], [0, 2]]]]))
+    array([[[[13., 17.],
+             [25., 29.]]]])
+    """
+    x, w, s, pad, d, (oh, ow) = _conv_setup("reference.conv2d_taps", x, w, stride, padding, dilation)
+    n, c = x.shape[:2]
+    f, _, kh, kw = w.shape
+    top, bottom, left, right = pad
+    xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    out = np.zeros((n, f, oh, ow), dtype=x.dtype)
+    for ch in range(c):
+        for i, j, (rows, cols) in _tap_views(xp, kh, kw, s, d, oh, ow):
+            out += w[None, :, ch, i, j, None, None] * xp[:, ch : ch + 1, rows, cols]   # out[:, f] += w[f,c,i,j] * view
+    if b is not None:
+        out += _checks.as_bias(b, w, "reference.conv2d_taps").astype(out.dtype)[None, :, None, None]
+    return out
+
+
+@_checks.keyword_only
+def conv2d_taps_backward(dout, x, w, *, stride=1, padding=0, dilation=1):
+    """:func:`cnnlib.conv2d_backward` tap by tap (see :func:`conv2d_taps`): ``(dx, dw, db)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x, w = np.ones((1, 1, 3, 3)), np.ones((2, 1, 2, 2))
+    >>> dx, dw, db = conv2d_taps_backward(np.ones((1, 2, 2, 2)), x, w)
+    >>> dx[0, 0], dw[:, 0, 0, 0], db
+    (array([[2., 4., 2.],
+           [4., 8., 4.],
+           [2., 4., 2.]]), array([4., 4.]), array([4., 4.]))
+    """
+    where = "reference.conv2d_taps_backward"
+    x, w, s, pad, d, (oh, ow) = _conv_setup(where, x, w, stride, padding, dilation)
+    n, c, h, wd = x.shape
+    f, _, kh, kw = w.shape
+    dout = _checks.check_dout(dout, (n, f, oh, ow), where, f"conv2d(x of shape {x.shape}, w of shape {w.shape})")
+    dtype = np.result_type(x, dout)
+    x, w, dout = x.astype(dtype), w.astype(dtype), dout.astype(dtype)
+    top, bottom, left, right = pad
+    xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+    dxp = np.zeros_like(xp)
+    dw = np.zeros(w.shape, dtype=dtype)
+    # (N*OH*OW, F): sums over axis 0 of this layout add rows one after another, elementwise, in a fixed order
+    db = np.ascontiguousarray(dout.transpose(0, 2, 3, 1)).reshape(-1, f).sum(axis=0)
+    for ch in range(c):
+        for i, j, (rows, cols) in _tap_views(xp, kh, kw, s, d, oh, ow):
+            prod = dout * xp[:, ch : ch + 1, rows, cols]                     # (N, F, OH, OW)
+            dw[:, ch, i, j] = np.ascontiguousarray(prod.transpose(0, 2, 3, 1)).reshape(-1, f).sum(axis=0)
+            contrib = np.zeros((n, oh, ow), dtype=dtype)
+            for fi in range(f):                                              # sum over filters, in order
+                contrib += w[fi, ch, i, j] * dout[:, fi]
+            dxp[:, ch, rows, cols] += contrib
+    dx = dxp[:, :, top : top + h, left : left + wd]
+    return dx, dw, db

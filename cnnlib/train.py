@@ -40,6 +40,7 @@ import numpy as np
 
 from ._checks import as_dataset, as_int, as_labels
 from .data import batches
+from .layers import Conv2d, Sequential
 
 
 BLAS_THREADS: Optional[int] = 1
@@ -333,10 +334,18 @@ def fit(model, loss, optimizer, train, test, epochs: int, batch_size: int, seed,
 
         bar = tqdm(total=epochs, desc="training", unit="epoch")
     start = time.perf_counter()
+    # The first layer's input gradient is never used: a first Conv2d skips it
+    # while training (a third of its backward pass), and is put back as it was.
+    first = model.layers[0] if isinstance(model, Sequential) else model
+    saved = getattr(first, "needs_input_grad", None)
     try:
+        if isinstance(first, Conv2d):
+            first.needs_input_grad = False
         with _blas_threads():
             _epochs(model, loss, optimizer, train, test, epochs, batch_size, rng, history, bar, start)
     finally:
+        if isinstance(first, Conv2d):
+            first.needs_input_grad = saved
         if bar is not None:
             bar.close()
     return history

@@ -48,21 +48,8 @@ def pad4(padding, kernel=None, dilation=1):
 
 
 def named_pads(padding, kh, kw, dilation=1):
-    """(top, bottom, left, right) for any padding cnnlib takes, from the documented convention.
-
-    An int, an (ph, pw) pair or four sides are spelled out; 'valid' is none;
-    'full' pads the kernel's dilated span - 1 on every side; 'same' pads that
-    total, the odd extra row/column after (PyTorch; SciPy agrees).
-    """
-    if not isinstance(padding, str):
-        return pad4(padding)
-    dh, dw = pair(dilation)
-    th, tw = dh * (kh - 1), dw * (kw - 1)
-    return {
-        "valid": (0, 0, 0, 0),
-        "full": (th, th, tw, tw),
-        "same": (th // 2, th - th // 2, tw // 2, tw - tw // 2),
-    }[padding]
+    """(top, bottom, left, right) for any padding cnnlib takes: :func:`pad4` with the kernel (kh, kw)."""
+    return pad4(padding, (kh, kw), dilation)
 
 
 def mode_pads(g):

@@ -107,3 +107,25 @@ def test_the_kernel_matrix_covers_the_required_configurations(monkeypatch):
     env = tk.clean_env()
     assert not {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "NPY_DISABLE_CPU_FEATURES"} & set(env)
     assert env.get("PATH") == __import__("os").environ.get("PATH")
+
+
+
+# ---------------------------------------------------------------- issue 18 (sitetest)
+def test_make_test_installs_the_pinned_axe_core_for_the_site_tests():
+    """`make test` (hence .ci/run and the workflow) installs axe-core from the lock file, at set-up time."""
+    import json
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    prereqs = re.search(r"^test:(.*)$", makefile, flags=re.M).group(1)
+    assert "$(TEST_VENV)/js/.installed" in prereqs, prereqs
+    recipe = re.search(r"^\$\(TEST_VENV\)/js/\.installed:(.*)\n((?:\t.*\n)+)", makefile, flags=re.M)
+    assert recipe, "no rule for $(TEST_VENV)/js/.installed"
+    assert "tests/js/package-lock.json" in recipe.group(1)
+    assert re.search(r"\bnpm ci\b", recipe.group(2)), recipe.group(2)
+    package = json.loads((ROOT / "tests" / "js" / "package.json").read_text(encoding="utf-8"))
+    version = package["dependencies"]["axe-core"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"axe-core must be pinned exactly, not {version!r}"
+    lock = json.loads((ROOT / "tests" / "js" / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"]["node_modules/axe-core"]["version"] == version
+    steps = [s for job in yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"].values() for s in job["steps"]]
+    assert any(str(s.get("uses", "")).startswith("actions/setup-node") for s in steps), "the workflow sets up no Node.js (npm)"

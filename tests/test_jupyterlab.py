@@ -180,21 +180,11 @@ def lab():
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    try:
-        exe = sh.chromium_executable()
-    except RuntimeError as e:
-        pytest.fail(str(e), pytrace=False)
-    with sync_playwright() as pw:
-        # The site tests' flags; names still resolve nowhere, except the loopback server.
-        args = [a if not a.startswith("--host-resolver-rules=") else a + ", EXCLUDE 127.0.0.1"
-                for a in sh.CHROMIUM_ARGS]
-        b = pw.chromium.launch(executable_path=exe, args=args, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
+    # The site tests' flags; names still resolve nowhere, except the loopback server.
+    args = [a if not a.startswith("--host-resolver-rules=") else a + ", EXCLUDE 127.0.0.1"
+            for a in sh.CHROMIUM_ARGS]
+    with sh.launched_chromium(args) as b:
+        yield b
 
 
 # ------------------------------------------------------------ in-page helpers

@@ -240,3 +240,41 @@ def test_backward_overwrites_grads_and_nothing_accumulates():
         layer(x)
         layer.backward(np.ones((1, 2), np.float32))
     np.testing.assert_array_equal(layer.grads["weight"], np.ones((2, 2)))
+
+
+# --- issue 13 (speed): Conv2d.needs_input_grad / conv2d_backward(need_dx=False) ---
+
+def test_conv2d_needs_input_grad_false_skips_dx_and_keeps_dw_db():
+    import numpy as np
+    from cnnlib.layers import Conv2d
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 2, 6, 5))
+    conv = Conv2d(2, 4, 3, padding=1, rng=1).to(np.float64)
+    dout = rng.standard_normal(conv(x).shape)
+    dx = conv.backward(dout)
+    full = {k: v.copy() for k, v in conv.grads.items()}
+    conv.needs_input_grad = False
+    assert conv.backward(dout) is None
+    assert dx is not None and dx.shape == x.shape
+    for k in full:        # the same operations in the same order: bit for bit
+        np.testing.assert_array_equal(conv.grads[k], full[k])
+
+
+def test_fit_skips_first_dx_and_restores_the_flag():
+    import numpy as np
+    from cnnlib.layers import Conv2d, Flatten, Linear, Sequential, SoftmaxCrossEntropy
+    from cnnlib.optim import SGD
+    from cnnlib.train import fit
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8, 1, 4, 4)).astype(np.float32)
+    y = np.arange(8) % 2
+    model = Sequential(Conv2d(1, 2, 3, padding=1, rng=0), Flatten(), Linear(32, 2, rng=1))
+    seen = []
+    original = model[0].backward
+    model[0].backward = lambda d: seen.append(model[0].needs_input_grad) or original(d)
+    fit(model, SoftmaxCrossEntropy(), SGD(model, lr=0.1), (x, y), (x, y), epochs=1, batch_size=4, seed=0,
+        progress=False)
+    assert seen == [False, False]
+    assert model[0].needs_input_grad is True

@@ -21,8 +21,8 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 CH02 = NOTEBOOKS / "02_convolution_vs_cross_correlation.ipynb"
 CH03 = NOTEBOOKS / "03_padding_stride_output_size.ipynb"
 CH05 = NOTEBOOKS / "05_parameter_sharing.ipynb"
-# Chapter 8 is a draft (drafts/README.md); its exercise is still checked.
-CH08 = NOTEBOOKS.parent / "drafts" / "08_small_cnn_from_scratch.ipynb"
+# Chapter 8 (issue 17): back in notebooks/.
+CH08 = NOTEBOOKS / "08_small_cnn_from_scratch.ipynb"
 CH06 = NOTEBOOKS / "06_pooling.ipynb"
 
 

@@ -14,8 +14,10 @@ toc lists it; a toc entry without a source file or without a built page fails.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
+import time
 
 import pytest
 from bs4 import BeautifulSoup
@@ -54,18 +56,8 @@ def site():
 
 @pytest.fixture(scope="module")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
-    try:
-        exe = sh.chromium_executable()
-    except RuntimeError as e:
-        pytest.fail(str(e), pytrace=False)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, args=sh.CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with sh.launched_chromium() as browser:
+        yield browser
 
 
 # ------------------------------------------------------------------ build and toc
@@ -136,13 +128,13 @@ def test_no_page_references_an_external_resource(site):
 
 
 # -------------------------------------------------------------------- in Chromium
-def _screenshot(page, site, html_path) -> None:
-    """A whole-page PNG, taken through a viewport as tall as the page.
+def _screenshot(page, site, html_path, variant: str = "light") -> None:
+    """A whole-page PNG in _build/screenshots/<variant>/, taken through a viewport as tall as the page.
 
     (Playwright's ``full_page=True`` with Debian's Chromium shifts the theme's
     layout sideways on long pages; a tall viewport renders it as a reader sees it.)
     """
-    target = sh.SCREENSHOT_DIR / f"{sh.page_id(html_path, site)}.png"
+    target = sh.SCREENSHOT_DIR / variant / f"{sh.page_id(html_path, site)}.png"
     target.parent.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
     height = size["height"]
@@ -239,8 +231,22 @@ def _check_animation(page, root, index: int) -> list:
 
 _REFRESH = re.compile(r"<meta[^>]+http-equiv=[\"']?refresh", re.I)
 
+PHONE = {"width": 390, "height": 844}
 
-def _visit(site, chromium, html_path, *, chapter: bool) -> list:
+
+@dataclasses.dataclass
+class Visit:
+    """What one visit of a page found (a page is visited once per run, see _visit_cached)."""
+
+    problems: list      # console, network, TeX, images, animations and explorers
+    axe: list           # serious and critical axe-core violations (allowed ones included, with .reason)
+    phone: dict         # JS_WIDE at 390 px: page scroll and the elements sticking out
+    loaded: list        # local URLs the page loaded
+    seconds: float
+
+
+def _visit(site, chromium, html_path, *, chapter: bool, screenshots: bool = True, drive_animations: bool = True) -> Visit:
+    start = time.monotonic()
     problems = []
     url = html_path.as_uri()
     with sh.guarded_page(chromium, url) as (page, log):
@@ -248,42 +254,149 @@ def _visit(site, chromium, html_path, *, chapter: bool) -> list:
             page.wait_for_url(lambda u: u != url, timeout=5000)
             page.wait_for_load_state("load")
         page.evaluate(sh.JS_SETTLE)
-        _screenshot(page, site, html_path)
+        if screenshots:
+            _screenshot(page, site, html_path, "light")
         math_problems = _check_math(page)
         problems += math_problems
         if page.evaluate("() => document.querySelectorAll('mjx-container').length") and not math_problems:
             problems += _check_mathjax_fonts(log)
         images = page.evaluate(sh.JS_IMAGES)
-        problems += [f"image did not load: {src}" for src in images["broken"]]
+        problems += [f"image did not load (or has no size): {src}" for src in images["broken"]]
+        problems += [f"image without alt text: {src}" for src in images["noAlt"]]
         if chapter and images["contentLoaded"] == 0:
             problems.append("a chapter without a single figure (no loaded <img> in the article)")
-        anims = page.locator(".cnn-anim")
-        for i in range(anims.count()):
-            problems += _check_animation(page, anims.nth(i), i)
+        problems += [f"theme icon not drawn: {i}" for i in page.evaluate(JS_ICONS)]
+        # Accessibility before anything is clicked: the page as a reader opens it.
+        axe = sh.run_axe(page)
+        for v in axe:
+            v["reason"] = sh.axe_allowed(v)
+        # The interactive contract, for every animation and explorer (sh.JS_INTERACTIVE) ...
+        found = page.evaluate(sh.JS_INTERACTIVE, sh.INTERACTIVE_SELECTOR)
+        problems += [f"{r['name']}: {p}" for r in found["roots"] for p in r["problems"]]
+        if found["stray"]:
+            problems.append(f"{found['stray']} script(s) in cell outputs outside any [data-cnn-interactive] root")
+        if found["widgets"]:
+            problems.append(f"{found['widgets']} live-widget output(s): the static site shows nothing there "
+                            "(tag the cell remove-output, as chapter 2 does)")
+        # ... and the sliding-window family in detail (Pause, Next, Prev, modes, Play).
+        if drive_animations:  # (the contract pressed Next then Prev: back at the first frame, paused)
+            anims = page.locator(".cnn-anim")
+            for i in range(anims.count()):
+                problems += _check_animation(page, anims.nth(i), i)
+        if screenshots:
+            page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; document.documentElement.dataset.mode = 'dark'; }")
+            _screenshot(page, site, html_path, "dark")
+            page.evaluate("() => { document.documentElement.dataset.theme = 'light'; document.documentElement.dataset.mode = 'light'; }")
+        page.set_viewport_size(PHONE)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        phone = page.evaluate(sh.JS_WIDE)
+        if screenshots:
+            _screenshot(page, site, html_path, "mobile")
         page.wait_for_timeout(100)  # let late console messages arrive
         problems += log.problems()
-    return problems
+        loaded = list(log.loaded)
+    return Visit(problems, axe, phone, loaded, time.monotonic() - start)
+
+
+# Runs in the page: theme icons (<i class="fa-...">) that no script turned into a drawing.
+JS_ICONS = """
+() => [...document.querySelectorAll('i[class*="fa-"]')]
+  .filter(i => getComputedStyle(i).display !== 'none' && i.getBoundingClientRect().width === 0)
+  .map(i => i.className)
+"""
+
+# Every page the build writes: the toc's, then the ones Sphinx adds (index.html redirects to the root).
+OTHER_PAGES = ["index", "search", "genindex"]
+ALL_PAGES = DOCNAMES + [p for p in OTHER_PAGES if p not in DOCNAMES]
+_VISITS: dict = {}
+
+
+def _visit_cached(site, chromium, docname) -> Visit:
+    if docname not in _VISITS:
+        page = sh.html_of(docname, site)
+        assert page.is_file(), f"{page.relative_to(sh.REPO)} was not built"
+        _VISITS[docname] = _visit(site, chromium, page, chapter=sh.is_chapter(docname))
+    return _VISITS[docname]
+
+
+def test_every_built_page_is_checked(site):
+    built = {sh.page_id(p, site) for p in sh.built_pages(site)}
+    unchecked = sorted(built - set(ALL_PAGES))
+    assert not unchecked, f"built pages no browser test visits (add them to OTHER_PAGES): {unchecked}"
+
+
+@pytest.mark.parametrize("docname", ALL_PAGES)
+def test_page_in_chromium(site, chromium, docname):
+    """No console error, failed or outgoing request, raw TeX, broken or unlabelled image; every animation
+    and explorer responds; screenshots in light, dark and at phone width."""
+    visit = _visit_cached(site, chromium, docname)
+    print(f"{docname}: visited in {visit.seconds:.1f} s")
+    assert not visit.problems, f"{docname}:\n  " + "\n  ".join(visit.problems)
+
+
+@pytest.mark.parametrize("docname", ALL_PAGES)
+def test_page_accessibility(site, chromium, docname):
+    """axe-core: no serious or critical violation, except the allow-listed ones of the theme (each with its reason)."""
+    visit = _visit_cached(site, chromium, docname)
+    allowed = {}
+    for v in visit.axe:
+        if v["reason"]:
+            allowed[(v["id"], v["reason"])] = allowed.get((v["id"], v["reason"]), 0) + 1
+    for (rule, reason), n in allowed.items():
+        print(f"{docname}: allowed {rule} x{n}: {reason}")
+    ours = [v for v in visit.axe if not v["reason"]]
+    assert not ours, f"{docname}: {len(ours)} serious/critical axe violations:\n  " + "\n  ".join(
+        f"{v['id']} ({v['impact']}): {v['help']} at {v['target']}: {v['html']}" for v in ours)
+
+
+@pytest.mark.parametrize("docname", ALL_PAGES)
+def test_page_fits_a_phone(site, chromium, docname):
+    """At 390 px the page does not scroll sideways, except inside code blocks, tables and self-scrolling boxes."""
+    phone = _visit_cached(site, chromium, docname).phone
+    assert phone["pageScroll"] <= 1 and not phone["wide"], (
+        f"{docname} at 390 px: the page scrolls {phone['pageScroll']} px sideways; sticking out: {phone['wide']}")
+
+
+def test_page_weights(site, chromium):
+    """Each page's own weight < 3 MB, the shared _static/ assets a page loads < 4 MB, the site < 60 MB."""
+    rows, over = [], []
+    for docname in ALL_PAGES:
+        w = sh.page_weight(sh.html_of(docname, site), _visit_cached(site, chromium, docname).loaded, site)
+        rows.append((docname, w))
+        if w["own"] >= sh.PAGE_BUDGET:
+            over.append(f"{docname}: own {w['own'] / sh.MB:.2f} MB")
+        if w["shared"] >= sh.SHARED_BUDGET:
+            over.append(f"{docname}: shared {w['shared'] / sh.MB:.2f} MB")
+    total = sh.site_bytes(site)
+    print(f"\n{'page':<50} {'own MB':>8} {'shared MB':>10} {'shared files':>13}")
+    for docname, w in rows:
+        print(f"{docname:<50} {w['own'] / sh.MB:>8.2f} {w['shared'] / sh.MB:>10.2f} {w['shared_files']:>13}")
+    print(f"{'whole site (_build/html)':<50} {total / sh.MB:>8.2f}")
+    if total >= sh.SITE_BUDGET:
+        over.append(f"the site: {total / sh.MB:.1f} MB")
+    assert not over, "over budget: " + "; ".join(over)
+
+
+def _nav_target(page, site, selector: str):
+    from urllib.parse import unquote
+
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    link = soup.select_one(selector)
+    if link is None or not link.get("href"):
+        return None
+    return sh.page_id((page.parent / unquote(link["href"].split("#")[0])).resolve(), site.resolve())
 
 
 @pytest.mark.parametrize("docname", DOCNAMES)
-def test_toc_page_in_chromium(site, chromium, docname):
+def test_previous_and_next_follow_the_toc(site, docname):
+    i = DOCNAMES.index(docname)
     page = sh.html_of(docname, site)
-    assert page.is_file(), f"{page.relative_to(sh.REPO)} was not built"
-    problems = _visit(site, chromium, page, chapter=sh.is_chapter(docname))
-    assert not problems, f"{docname}:\n  " + "\n  ".join(problems)
-
-
-def test_other_pages_in_chromium(site, chromium):
-    """index (the redirect), search, genindex and anything else the build wrote."""
-    toc_pages = {sh.html_of(d, site) for d in DOCNAMES}
-    others = [p for p in sh.built_pages(site) if p not in toc_pages]
-    assert others, "expected at least index.html, search.html and genindex.html"
-    report = {}
-    for page in others:
-        problems = _visit(site, chromium, page, chapter=False)
-        if problems:
-            report[sh.page_id(page, site)] = problems
-    assert not report, "\n".join(f"{k}:\n  " + "\n  ".join(v) for k, v in report.items())
+    want_prev = DOCNAMES[i - 1] if i > 0 else None
+    want_next = DOCNAMES[i + 1] if i + 1 < len(DOCNAMES) else None
+    got = (_nav_target(page, site, "a.left-prev"), _nav_target(page, site, "a.right-next"))
+    assert got == (want_prev, want_next), f"{docname}: previous/next lead to {got}, the toc says {(want_prev, want_next)}"
+    for target in got:
+        assert target is None or sh.html_of(target, site).is_file(), target
 
 
 def test_search_works_offline(site, chromium):
@@ -304,6 +417,35 @@ def test_search_works_offline(site, chromium):
         problems = log.problems()
     assert not problems, "\n".join(problems)
     assert any(h.split("#")[0] == f"{target}.html" for h in hits), f"{target} not among the hits for {words[0]!r}: {hits}"
+
+
+# The glossary's term for chapter 2's idea, in English and in Korean: Sphinx's English
+# splitter keeps a run of Hangul as one word (\w matches it), the Porter stemmer leaves
+# it alone, so "교차 상관" is two indexed words that both pages contain.
+SEARCH_TERMS = {"cross-correlation": "notebooks/02_convolution_vs_cross_correlation",
+                "교차 상관": "notebooks/02_convolution_vs_cross_correlation"}
+
+
+@pytest.mark.parametrize("query", sorted(SEARCH_TERMS))
+def test_search_finds_english_and_korean_terms(site, chromium, query):
+    from urllib.parse import quote
+
+    target = SEARCH_TERMS[query]
+    if target not in DOCNAMES:
+        pytest.skip(f"{target} is not in the toc")
+    url = (site / "search.html").as_uri() + "?q=" + quote(query)
+    with sh.guarded_page(chromium, url) as (page, log):
+        try:
+            page.wait_for_selector("#search-results li", timeout=15000)
+        except Exception:
+            pytest.fail(f"search.html?q={query} showed no results: {page.locator('#search-results').inner_text()!r}")
+        hits = page.locator("#search-results li a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        page.wait_for_timeout(100)
+        problems = log.problems()
+    assert not problems, "\n".join(problems)
+    pages = {h.split("#")[0] for h in hits}
+    assert f"{target}.html" in pages, f"{target} not among the hits for {query!r}: {hits}"
+    assert "book/glossary.html" in pages, f"the glossary is not among the hits for {query!r}: {hits}"
 
 
 # ------------------------------------------------------- the guard itself works
@@ -342,6 +484,82 @@ def test_network_guard_records_what_it_blocks(chromium, tmp_path):
     # ... and the static scan flags the same page.
     kinds = {kind for kind, _ in sh.external_resource_refs(GUARD_PAGE)}
     assert kinds == {"<link href>", "<script src>", "<img>/media src", "CSS @import", "CSS url()"}, kinds
+
+
+# ------------------------------------------ the per-page checks catch what they should
+# A 1 x 1 PNG (a real, loadable image).
+PIXEL = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+BAD_PAGE = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>bad page</title>
+<script src="https://example.invalid/external.js"></script></head>
+<body><main><article class="bd-article">
+<h1>A page with every fault</h1>
+<p>Raw TeX that MathJax never saw: \\(x^2 + y^2\\).</p>
+<img src="missing-figure.png" alt="a figure whose file is missing">
+<img src="{PIXEL}">
+<div class="cell_output"><div class="cnn-anim" data-cnn-interactive="animation" id="dead-anim">
+  <button data-act="prev">Prev</button><button data-act="next">Next</button>
+  <span class="cnn-counter">frame 1 of 3</span><table><tr><td>1</td></tr></table>
+  <script>/* the buttons are never wired up */</script></div></div>
+<div class="cell_output"><div class="cnn-explorer" data-cnn-interactive="explorer" id="dead-explorer">
+  <label>n <input type="number" name="n" value="1" min="1" max="9"></label> <span>result 1</span></div></div>
+<div class="cell_output"><script>document.title = document.title;</script></div>
+<div class="cell_output"><script type="application/vnd.jupyter.widget-view+json">{{"model_id": "x"}}</script></div>
+<button></button>
+<div style="width: 2000px">a paragraph far wider than a phone</div>
+</article></main></body></html>
+"""
+
+
+def _good_page() -> str:
+    """cnnlib's own animations and explorers on a page with nothing wrong (the control for BAD_PAGE)."""
+    import numpy as np
+
+    from cnnlib.animation import im2col_animation, pooling_animation, sliding_window_animation
+    from cnnlib.explorers import output_size_explorer, param_explorer
+
+    x = np.arange(1.0, 10.0).reshape(3, 3)
+    parts = [sliding_window_animation(x, np.array([[1.0, 1.0], [0.0, 2.0]])),
+             pooling_animation(np.arange(16.0).reshape(4, 4), 2),
+             im2col_animation(np.arange(18.0).reshape(2, 3, 3), np.ones((2, 2, 2, 2))),
+             output_size_explorer(), param_explorer()]
+    cells = "".join(f'<div class="cell_output">{p._repr_html_()}</div>' for p in parts)
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>good page</title></head>'
+            f'<body><main><article class="bd-article"><h1>A page with nothing wrong</h1>'
+            f'<img src="{PIXEL}" alt="one pixel">{cells}</article></main></body></html>')
+
+
+def test_page_checks_report_a_bad_page(chromium, tmp_path):
+    page_file = tmp_path / "bad.html"
+    page_file.write_text(BAD_PAGE, encoding="utf-8")
+    visit = _visit(tmp_path, chromium, page_file, chapter=True, screenshots=False, drive_animations=False)
+    text = "\n".join(visit.problems)
+    expected = {
+        "raw TeX": "raw TeX left in the text",
+        "broken image": "image did not load (or has no size): missing-figure.png",
+        "image without alt": "image without alt text: data:image/png",
+        "external script": "request leaving the machine (blocked): https://example.invalid/external.js",
+        "dead animation counter": "dead-anim (#1, animation): Next did not change the counter",
+        "dead animation frame": "dead-anim (#1, animation): Next did not change the frame",
+        "dead explorer": "dead-explorer (#2, explorer): neither its first field nor any of its buttons",
+        "script outside the contract": "1 script(s) in cell outputs outside any [data-cnn-interactive] root",
+        "live widget": "1 live-widget output(s)",
+        "missing file": "failed request: " + (tmp_path / "missing-figure.png").as_uri(),
+    }
+    missed = [k for k, v in expected.items() if v not in text]
+    assert not missed, f"not reported: {missed}\nreported:\n{text}"
+    assert any(v["id"] == "button-name" and not v["reason"] for v in visit.axe), visit.axe
+    assert visit.phone["pageScroll"] > 1000 and any(w.startswith("div") for w in visit.phone["wide"]), visit.phone
+
+
+def test_page_checks_pass_cnnlib_widgets_on_a_clean_page(chromium, tmp_path):
+    """The control: cnnlib's animations and explorers meet the contract and pass axe and the 390 px scan."""
+    page_file = tmp_path / "good.html"
+    page_file.write_text(_good_page(), encoding="utf-8")
+    visit = _visit(tmp_path, chromium, page_file, chapter=True, screenshots=False)
+    assert not visit.problems, "\n".join(visit.problems)
+    assert not visit.axe, visit.axe
+    assert visit.phone["pageScroll"] <= 1 and not visit.phone["wide"], visit.phone
 
 
 # ------------------------------------- chapter 3: the output-size explorer, in the page
@@ -709,3 +927,98 @@ def test_parameter_explorer_fits_a_phone_and_dark_mode(site, chromium):
         # Dark text on the light page, light text on the dark page.
         assert luminance(colours["light"]) < 0.4 and luminance(colours["dark"]) > 0.6, colours
         assert not log.problems(), log.problems()
+
+
+# ============================================ page conventions (issue 18, site engineer)
+# Static checks of the built HTML: every chapter page carries the conventions of
+# the common brief (learning goals near the top, a summary at the end, numbered
+# and captioned figures with alt text, a download link to an existing notebook),
+# and the landing page lists every chapter of the toc.
+
+
+def _article(docname, site):
+    page = sh.html_of(docname, site)
+    assert page.is_file(), f"{page.relative_to(sh.REPO)} was not built"
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    return page, soup, (soup.select_one("article.bd-article") or soup.select_one("main") or soup)
+
+
+def _admonitions(article, title):
+    return [a for a in article.select("div.admonition")
+            if (t := a.select_one(".admonition-title")) and t.get_text(strip=True) == title]
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_has_goals_near_the_top_and_summary_at_the_end(site, docname):
+    _, _, article = _article(docname, site)
+    goals = _admonitions(article, "Learning goals")
+    assert len(goals) == 1, f"{docname}: expected one 'Learning goals' admonition, found {len(goals)}"
+    first_h2 = article.find("h2")
+    assert first_h2 is not None and goals[0] in first_h2.find_all_previous("div"), (
+        f"{docname}: the learning goals must come before the first section")
+    summary = _admonitions(article, "Summary")
+    assert len(summary) == 1, f"{docname}: expected one 'Summary' admonition, found {len(summary)}"
+    section = summary[0].find_parent("section")
+    h2s = article.find_all("h2")
+    assert section is not None and section.find("h2") is h2s[-1] and h2s[-1].get_text(strip=True).startswith("Summary"), (
+        f"{docname}: the Summary admonition must sit in the last section, titled 'Summary'")
+    assert summary[0].find("li"), f"{docname}: the Summary admonition has no bullets"
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_figures_are_numbered_captioned_and_described(site, docname):
+    _, _, article = _article(docname, site)
+    images = [img for img in article.select("div.cell_output img, figure img")
+              if not img.find_parent(class_=re.compile(r"cnn-(anim|rf-anim|explorer)"))]
+    problems = []
+    for img in images:
+        fig = img.find_parent("figure")
+        src = img.get("src", "")[-50:]
+        if not (img.get("alt") or "").strip():
+            problems.append(f"{src}: no alt text")
+        if fig is None:
+            problems.append(f"{src}: not a numbered figure (no mystnb: figure: metadata)")
+            continue
+        caption = fig.find("figcaption")
+        number = caption.select_one(".caption-number") if caption else None
+        if number is None or not re.search(r"\d", number.get_text()):
+            problems.append(f"{src}: the figure has no number")
+        text = caption.get_text(" ", strip=True) if caption else ""
+        if len(text.replace(number.get_text() if number else "", "").strip()) < 10:
+            problems.append(f"{src}: the figure has no caption")
+        if not fig.get("id"):
+            problems.append(f"{src}: the figure has no name (label) to refer to")
+    assert not problems, f"{docname}: {len(problems)} problems in {len(images)} figures:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_chapter_download_link_points_to_its_executed_notebook(site, docname):
+    import json
+
+    page, _, article = _article(docname, site)
+    links = article.select(".cnn-chapter-download a.cnn-ipynb-link")
+    assert len(links) == 1, f"{docname}: expected one download link, found {len(links)}"
+    href = links[0]["href"]
+    assert not re.match(r"[a-z]+:|/", href), f"{docname}: the download link is not relative: {href}"
+    target = (page.parent / href).resolve()
+    assert target.is_file() and target.suffix == ".ipynb", f"{docname}: {href} does not exist"
+    nb = json.loads(target.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code and all(c.get("execution_count") for c in code), f"{docname}: {href} is not executed"
+    hint = article.select_one(".cnn-chapter-download .cnn-run-hint")
+    assert hint and "jupyter lab notebooks/" in hint.get_text(), f"{docname}: no run-it-locally hint"
+
+
+def test_landing_page_lists_every_chapter_and_shows_a_figure(site):
+    import os
+    from pathlib import Path
+
+    page, soup, article = _article(DOCNAMES[0], site)
+    items = article.select("ol li")
+    linked = {a["href"].split("#")[0] for li in items for a in li.select("a[href]")}
+    missing = [d for d in CHAPTERS
+               if Path(os.path.relpath(sh.html_of(d, site), page.parent)).as_posix() not in linked]
+    assert not missing, f"the landing page's chapter list does not link {missing}; it links {sorted(linked)}"
+    figures = article.select("figure img")
+    assert figures and (figures[0].get("alt") or "").strip(), "the landing page has no figure with alt text"
+    assert (page.parent / figures[0]["src"]).resolve().is_file(), figures[0]["src"]
