@@ -24,9 +24,10 @@ from typing import Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from ._checks import as_float_array, as_int, as_positive_float, check_choice
+from ._checks import (SHIFT_MODES, as_float_array, as_int, as_offset, as_offsets, as_positive_float, as_real,
+                      as_spatial_array, check_choice, check_nonzero, check_predictions, check_same_shape)
 
-LAYERS = ("conv stride 1", "conv stride 2", "max pool 2x2", "blur pool")
+LAYERS = ("conv stride 1", "conv stride 2", "max pool 2x2", "avg pool 2x2", "blur pool", "max blur pool")
 PADDING_MODES = ("circular", "zeros")
 
 
@@ -86,14 +87,14 @@ def edge_image(size: int, angle: float, softness: float = 1.0) -> np.ndarray:
     Examples
     --------
     >>> e = edge_image(5, 0)
-    >>> bool(e[2, 0] < 0.01 and e[2, 4] > 0.99), float(e[2, 2])
+    >>> bool(e[2, 0] < 0.02 and e[2, 4] > 0.98), float(e[2, 2])
     (True, 0.5)
     >>> bool(np.allclose(edge_image(5, 90), edge_image(5, 0).T[::-1]))
     True
     """
     where = "edge_image"
     size = as_int(size, "size", where, 1)
-    as_positive_float(abs(angle), "angle", where, allow_zero=True)
+    angle = as_real(angle, "angle", where)
     softness = as_positive_float(softness, "softness", where)
     c = (size - 1) / 2
     i, j = np.mgrid[0:size, 0:size].astype(np.float64)
@@ -103,8 +104,7 @@ def edge_image(size: int, angle: float, softness: float = 1.0) -> np.ndarray:
 
 
 def _batch(x, where: str) -> Tuple[np.ndarray, Tuple[int, ...]]:
-    a = np.asarray(x)
-    arr = as_float_array(a, "x", max(a.ndim, 2), where, "(..., H, W)")
+    arr = as_spatial_array(x, "x", where)
     lead = arr.shape[:-2]
     return arr.reshape((-1,) + arr.shape[-2:]), lead
 
@@ -138,7 +138,7 @@ def rotate_images(x, angle: float) -> np.ndarray:
     from scipy import ndimage
 
     where = "rotate_images"
-    as_positive_float(abs(angle), "angle", where, allow_zero=True)
+    angle = as_real(angle, "angle", where)
     flat, lead = _batch(x, where)
     out = np.stack([ndimage.rotate(im, float(angle), reshape=False, order=1, mode="constant", cval=0.0)
                     for im in flat])
@@ -240,27 +240,149 @@ def consistency(predict: Callable[[np.ndarray], np.ndarray], x, shifts: Sequence
 
     where = "consistency"
     x = as_float_array(x, "x", 4, where, "(N, C, H, W)")
-    mode = check_choice(mode, "mode", ("zeros", "circular"), where)
-    base = np.asarray(predict(x))
-    same = [np.asarray(predict(shift(x, tuple(s), mode=mode))) == base for s in shifts]
+    mode = check_choice(mode, "mode", SHIFT_MODES, where)
+    shifts = as_offsets(shifts, where)
+    n = x.shape[0]
+    base = check_predictions(predict(x), n, where, f"x of shape {x.shape}")
+    same = [check_predictions(predict(shift(x, s, mode=mode)), n, where, f"the shift {s}") == base for s in shifts]
     return float(np.mean(same))
+
+
+def relative_change(reference, other) -> float:
+    """``||other - reference|| / ||reference||`` (Frobenius norms over all axes).
+
+    Examples
+    --------
+    >>> relative_change([3.0, 4.0], [3.0, 4.0])
+    0.0
+    >>> relative_change([3.0, 4.0], [0.0, 4.0])   # ||(-3, 0)|| / ||(3, 4)||
+    0.6
+    """
+    where = "relative_change"
+    ref = np.asarray(reference)
+    a = as_float_array(ref, "reference", max(ref.ndim, 1), where)
+    oth = np.asarray(other)
+    b = as_float_array(oth, "other", max(oth.ndim, 1), where)
+    check_same_shape(a, b, ("reference", "other"), where)
+    norm = float(np.linalg.norm(a))
+    check_nonzero(norm, "reference", a.shape, where)
+    return float(np.linalg.norm(b - a) / norm)
+
+
+def aligned_relative_change(reference, moved, max_shift: int = 2, mode: str = "circular") -> Tuple[float, Tuple[int, int]]:
+    """How far ``moved`` is from being a shift of ``reference``: the best re-alignment and what is left.
+
+    Tries every output shift ``t = (ty, tx)`` with ``|ty|, |tx| <= max_shift``
+    and returns the smallest :func:`relative_change` between
+    ``shift(reference, t, mode)`` and ``moved``, with the ``t`` that attains
+    it (the first one in reading order on ties). For an equivariant layer and
+    a small input shift ``s`` the answer is ``(0, s)`` up to rounding; for a
+    layer that subsamples by 2, a one-pixel input shift would be a half-pixel
+    output shift, which no integer ``t`` gives: what is left is the aliasing.
+
+    Parameters
+    ----------
+    reference, moved : arrays of the same shape (..., H, W)
+        ``f(x)`` and ``f(shift(x))``.
+    max_shift : int
+        The largest re-alignment tried on each axis (>= 0).
+    mode : {"circular", "zeros"}
+        How :func:`cnnlib.shift.shift` moves ``reference``.
+
+    Returns
+    -------
+    (float, (int, int))
+
+    Examples
+    --------
+    >>> a = np.arange(16.0).reshape(4, 4)
+    >>> aligned_relative_change(a, np.roll(a, (1, -1), axis=(0, 1)))
+    (0.0, (1, -1))
+    >>> err, t = aligned_relative_change(a, a[::-1])   # a flip is no shift
+    >>> bool(err > 0.1)
+    True
+    """
+    from .shift import shift
+
+    where = "aligned_relative_change"
+    ref = as_spatial_array(reference, "reference", where)
+    mov = as_spatial_array(moved, "moved", where)
+    check_same_shape(ref, mov, ("reference", "moved"), where)
+    max_shift = as_int(max_shift, "max_shift", where, 0)
+    mode = check_choice(mode, "mode", SHIFT_MODES, where)
+    norm = float(np.linalg.norm(ref))
+    check_nonzero(norm, "reference", ref.shape, where)
+    best = (np.inf, (0, 0))
+    for t in ring_shifts(0, max_shift):
+        err = float(np.linalg.norm(mov - shift(ref, t, mode=mode)) / norm)
+        if err < best[0]:
+            best = (err, t)
+    return best
+
+
+SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+
+
+def apply_layer(layer: str, x, w=None, padding_mode: str = "circular") -> np.ndarray:
+    """One of the chapter's single-channel layers applied to a 2-D image.
+
+    ``"conv stride 1"`` / ``"conv stride 2"``: :func:`cnnlib.conv2d` with
+    kernel ``w`` (Sobel-x by default), padding ``k // 2`` in ``padding_mode``;
+    ``"max pool 2x2"`` / ``"avg pool 2x2"``: window 2, stride 2, no padding;
+    ``"blur pool"``: :func:`cnnlib.pooling.blur2d` (binomial 3×3, stride 2),
+    Zhang's (2019) blur-then-subsample; ``"max blur pool"``:
+    :func:`cnnlib.pooling.max_blur_pool2d` (max with stride 1, then blur with
+    stride 2). The blur pads in ``padding_mode`` ("zeros" is read as reflect,
+    Zhang's choice, as the blur cannot pad with zeros without darkening
+    the border).
+
+    Parameters
+    ----------
+    layer : one of :data:`LAYERS`
+    x : array, shape (H, W)
+    w : array (k, k), optional
+    padding_mode : {"circular", "zeros"}
+
+    Returns
+    -------
+    ndarray, 2-D
+
+    Examples
+    --------
+    >>> x = np.arange(16.0).reshape(4, 4)
+    >>> apply_layer("max pool 2x2", x)
+    array([[ 5.,  7.],
+           [13., 15.]])
+    >>> apply_layer("conv stride 2", x, w=np.ones((1, 1))).tolist()
+    [[0.0, 2.0], [8.0, 10.0]]
+    """
+    where = "apply_layer"
+    layer = check_choice(layer, "layer", LAYERS, where)
+    x = as_float_array(x, "x", 2, where, "(H, W)")
+    padding_mode = check_choice(padding_mode, "padding_mode", PADDING_MODES, where)
+    w = SOBEL_X if w is None else as_float_array(w, "w", 2, where, "(k, k)")
+    return _apply(layer, x, w, padding_mode)
 
 
 def _apply(layer: str, x: np.ndarray, w: np.ndarray, padding_mode: str) -> np.ndarray:
     from .conv import conv2d
-    from .pooling import blur2d, max_pool2d
+    from .pooling import avg_pool2d, max_pool2d
 
     x4 = x[None, None]
-    p = w.shape[-1] // 2
-    if layer == "conv stride 1":
-        return conv2d(x4, w[None, None], padding=p, padding_mode=padding_mode)[0, 0]
-    if layer == "conv stride 2":
-        return conv2d(x4, w[None, None], stride=2, padding=p, padding_mode=padding_mode)[0, 0]
+    if layer.startswith("conv"):
+        p = (w.shape[0] // 2, w.shape[1] // 2)
+        s = 1 if layer == "conv stride 1" else 2
+        return conv2d(x4, w[None, None], stride=s, padding=p, padding_mode=padding_mode)[0, 0]
     if layer == "max pool 2x2":
         return max_pool2d(x4, 2)[0, 0]
-    # Zhang's MaxBlurPool: max with stride 1, then a binomial blur with stride 2.
-    m = max_pool2d(x4, 2, stride=1)
-    return blur2d(m, stride=2, filter_size=3)[0, 0]
+    if layer == "avg pool 2x2":
+        return avg_pool2d(x4, 2)[0, 0]
+    from .pooling import blur2d, max_blur_pool2d
+
+    blur_mode = "circular" if padding_mode == "circular" else "reflect"
+    if layer == "blur pool":
+        return blur2d(x4, stride=2, filter_size=3, padding_mode=blur_mode)[0, 0]
+    return max_blur_pool2d(x4, 2, stride=2, filter_size=3, padding_mode=blur_mode)[0, 0]
 
 
 def equivariance_panels(x, shift_by=(0, 1), padding_mode: str = "circular", layer: str = "conv stride 1",
@@ -268,10 +390,10 @@ def equivariance_panels(x, shift_by=(0, 1), padding_mode: str = "circular", laye
     """A layer f on a shifted input, beside the shifted output: the data of chapter 7's widget.
 
     Computes ``f(shift(x))`` and ``f(x)``, and re-aligns ``f(x)`` by the
-    output shift that fits best (:func:`cnnlib.shift.aligned_relative_change`,
-    up to 2 output pixels; for a stride-1 layer that is the input shift
-    itself when it is small). The input is shifted circularly when
-    ``padding_mode`` is "circular", with zeros coming in when it is "zeros".
+    output shift that fits best (:func:`aligned_relative_change`, up to 2
+    output pixels; for a stride-1 layer and a small shift that is the input
+    shift itself). The input is shifted circularly when ``padding_mode`` is
+    "circular", with zeros coming in when it is "zeros".
 
     Parameters
     ----------
@@ -279,7 +401,7 @@ def equivariance_panels(x, shift_by=(0, 1), padding_mode: str = "circular", laye
     shift_by : (dy, dx)
     padding_mode : {"circular", "zeros"}
         Padding of the convolutions (pooling has none) and mode of the shift.
-    layer : {"conv stride 1", "conv stride 2", "max pool 2x2", "blur pool"}
+    layer : one of :data:`LAYERS`
     w : array (k, k), optional
         The convolution kernel; Sobel-x by default.
 
@@ -301,26 +423,23 @@ def equivariance_panels(x, shift_by=(0, 1), padding_mode: str = "circular", laye
     >>> bool(q["error"] > 0.1)
     True
     """
-    from .shift import aligned_relative_change, shift
+    from .shift import shift
 
     where = "equivariance_panels"
     x = as_float_array(x, "x", 2, where, "(H, W)")
+    dy, dx = as_offset(shift_by, where, "shift_by")
     padding_mode = check_choice(padding_mode, "padding_mode", PADDING_MODES, where)
     layer = check_choice(layer, "layer", LAYERS, where)
-    dy, dx = (as_int(v, "shift_by", where, -max(x.shape)) for v in tuple(shift_by))
-    if w is None:
-        w = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
-    w = as_float_array(w, "w", 2, where, "(k, k)")
-    mode = "circular" if padding_mode == "circular" else "zeros"
-    moved = shift(x, (dy, dx), mode=mode)
+    w = SOBEL_X if w is None else as_float_array(w, "w", 2, where, "(k, k)")
+    moved = shift(x, (dy, dx), mode=padding_mode)
     f_x = _apply(layer, x, w, padding_mode)
     f_moved = _apply(layer, moved, w, padding_mode)
-    error, best = aligned_relative_change(f_x, f_moved, max_shift=2, mode=mode)
-    best = tuple(int(v) for v in best)
-    shifted_f = shift(f_x, best, mode=mode)
+    error, best = aligned_relative_change(f_x, f_moved, max_shift=2, mode=padding_mode)
+    shifted_f = shift(f_x, best, mode=padding_mode)
     return {"input": moved, "f_shifted": f_moved, "shifted_f": shifted_f,
             "difference": f_moved - shifted_f, "error": float(error), "best_shift": best}
 
 
-__all__ = ["LAYERS", "PADDING_MODES", "stripes", "edge_image", "rotate_images", "scale_images",
-           "ring_shifts", "consistency", "equivariance_panels"]
+__all__ = ["LAYERS", "PADDING_MODES", "SOBEL_X", "stripes", "edge_image", "rotate_images", "scale_images",
+           "ring_shifts", "consistency", "relative_change", "aligned_relative_change", "apply_layer",
+           "equivariance_panels"]
