@@ -64,3 +64,7 @@ __all__ = [
 
 # issue 15 (chapter 7): padding modes
 __all__ += ["pad2d", "pad2d_backward"]
+
+# issue 15 (chapter 7): shifts by whole pixels (cnnlib.shift)
+from .shift import shift, shift_backward  # noqa: E402
+__all__ += ["shift", "shift_backward"]

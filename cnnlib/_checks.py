@@ -498,16 +498,17 @@ def as_spatial_array(x: Any, name: str, where: str, promote: bool = True) -> np.
     return as_float_array(arr, name, arr.ndim, where, "(..., H, W)")
 
 
-def as_offset(offset: Any, where: str, name: str = "offset") -> Tuple[int, int]:
-    """A pair of ints (dy, dx), negative allowed."""
+def as_offset(offset: Any, where: str, name: str = "offset", shapes: str = "") -> Tuple[int, int]:
+    """A pair of ints (dy, dx), negative allowed; ``shapes`` (e.g. ``"x.shape=(3, 3)"``) goes into the message."""
+    about = f" ({shapes})" if shapes else ""
     if isinstance(offset, np.ndarray) and offset.ndim == 1:
         offset = tuple(offset.tolist())
     if not isinstance(offset, (tuple, list)) or len(offset) != 2:
-        raise ValueError(f"{where}: {name} must be a pair of ints (dy, dx), got {offset!r}")
+        raise ValueError(f"{where}: {name} must be a pair of ints (dy, dx), got {offset!r}{about}")
     out = []
     for i, v in enumerate(offset):
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
-            raise TypeError(f"{where}: {name}[{i}] must be an integer, got {v!r} of type {type(v).__name__}")
+            raise TypeError(f"{where}: {name}[{i}] must be an integer, got {v!r} of type {type(v).__name__}{about}")
         out.append(int(v))
     return out[0], out[1]
 
