@@ -537,6 +537,25 @@ def incompatible_options(where, option, requires, got):
     raise ValueError(f"{where}: {option} needs {requires}, got padding_mode={got!r}")
 
 
+# --- issue 15 (chapter 7, anti-aliased subsampling: cnnlib.pooling.blur2d, layers.BlurPool2d) ----
+
+BLUR_FILTER_SIZES = (1, 2, 3, 4, 5, 6, 7)
+
+
+def as_filter_size(v: Any, where: str) -> int:
+    """The binomial filter's size: an int from 1 to 7 (Zhang's 2019 code defines these seven)."""
+    v = as_int(v, "filter_size", where, 1)
+    if v not in BLUR_FILTER_SIZES:
+        raise ValueError(f"{where}: filter_size must be one of {BLUR_FILTER_SIZES}, got {v}")
+    return v
+
+
+def check_layer_channels(x: np.ndarray, channels: Any, where: str) -> None:
+    """``channels`` None (any) or the number of channels x must have, x being (N, C, H, W)."""
+    if channels is not None and x.shape[1] != channels:
+        raise ValueError(f"{where}: x must be (N, C, H, W) with C = channels = {channels}, got x.shape={x.shape}")
+
+
 # --- issue 15 (chapter 7, the chapter's helpers in cnnlib.equivariance) -------------------
 
 def as_real(v: Any, name: str, where: str) -> float:

@@ -37,6 +37,7 @@ from ._checks import as_padding_mode, as_gradient, as_int, as_labels, as_layer_i
 from . import _checks, reference
 from .conv import conv2d, conv2d_backward
 from .pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
+from .pooling import blur2d, blur2d_backward, max_blur_pool2d, max_blur_pool2d_backward  # issue 15
 
 DEFAULT_DTYPE = np.float32
 
@@ -572,4 +573,145 @@ class SoftmaxCrossEntropy:
         return "SoftmaxCrossEntropy()"
 
 
+# --- issue 15 (chapter 7): anti-aliased subsampling after Zhang (2019) ----------------------
+
+
+class BlurPool2d(Layer):
+    """Anti-aliased subsampling, Zhang's (2019) ``BlurPool``: (N, C, H, W) -> (N, C, ceil(H/s), ceil(W/s)).
+
+    Blurs each channel with the binomial filter and keeps every ``stride``-th
+    pixel (:func:`cnnlib.pooling.blur2d`). No parameters.
+
+    Parameters
+    ----------
+    channels : int or None
+        If given, the number of channels the input must have (Zhang's
+        ``BlurPool(channels, ...)`` needs it to build its filter; here it is
+        only checked). None: any.
+    stride : int
+    filter_size : int, 1 to 7
+        The binomial filter's size (3: ``[1, 2, 1]`` outer ``[1, 2, 1]`` / 16).
+    padding_mode : {'reflect', 'circular', 'replicate', 'zeros'}
+        ``'reflect'``, Zhang's choice: ``(F-1)//2`` before, ``F//2`` after.
+
+    Notes
+    -----
+    Caches the input's shape; ``backward`` is :func:`cnnlib.pooling.blur2d_backward`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pool = BlurPool2d(1)
+    >>> x = np.zeros((1, 1, 5, 5)); x[0, 0, 2, 2] = 16.0
+    >>> pool(x)
+    array([[[[0., 0., 0.],
+             [0., 4., 0.],
+             [0., 0., 0.]]]])
+    >>> pool.backward(np.ones((1, 1, 3, 3))).shape
+    (1, 1, 5, 5)
+    """
+
+    def __init__(self, channels=None, stride=2, filter_size=3, padding_mode="reflect"):
+        super().__init__()
+        where = "BlurPool2d"
+        self.channels = None if channels is None else as_int(channels, "channels", where, 1)
+        self.stride = as_int(stride, "stride", where, 1)
+        self.filter_size = _checks.as_filter_size(filter_size, where)
+        self.padding_mode = as_padding_mode(padding_mode, where)
+
+    def forward(self, x):
+        where = "BlurPool2d.forward"
+        x = as_layer_input(x, where, 4, "(N, C, H, W)")
+        _checks.check_layer_channels(x, self.channels, where)
+        out = blur2d(x, stride=self.stride, filter_size=self.filter_size, padding_mode=self.padding_mode)
+        self._cache = (x.shape, out.shape)
+        return out
+
+    def backward(self, dout):
+        where = "BlurPool2d.backward"
+        x_shape, out_shape = self._cached(where)
+        dout = as_gradient(dout, out_shape, where)
+        return blur2d_backward(dout, x_shape, stride=self.stride, filter_size=self.filter_size,
+                               padding_mode=self.padding_mode)
+
+    def _args(self) -> str:
+        head = [] if self.channels is None else [str(self.channels)]
+        return ", ".join(head + [f"stride={self.stride}", f"filter_size={self.filter_size}"] +
+                         ([] if self.padding_mode == "reflect" else [f"padding_mode={self.padding_mode!r}"]))
+
+
+class MaxBlurPool2d(Layer):
+    """Zhang's (2019) MaxBlurPool: max with stride 1, then :class:`BlurPool2d` with ``stride``.
+
+    Replaces ``MaxPool2d(kernel_size)`` (whose stride equals its window):
+    (N, C, H, W) -> (N, C, ceil((H - kh + 1) / stride), ceil((W - kw + 1) / stride)),
+    e.g. 14 x 14 -> 7 x 7 with the defaults, as ``MaxPool2d(2)``. No parameters.
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+        The max's window (no padding).
+    stride : int
+        The blur's subsampling.
+    filter_size : int, 1 to 7
+    padding_mode : {'reflect', 'circular', 'replicate', 'zeros'}
+        The blur's padding.
+
+    Notes
+    -----
+    Caches ``x``; ``backward`` is :func:`cnnlib.pooling.max_blur_pool2d_backward`
+    (the blur's adjoint, then the gradient of the max, to the first maximum
+    in reading order on ties).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pool = MaxBlurPool2d(2)
+    >>> x = np.zeros((1, 1, 4, 4)); x[0, 0, 2, 2] = 16.0
+    >>> pool(x)
+    array([[[[ 4.,  8.],
+             [ 8., 16.]]]])
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)         # each 2x2 window's max is its bottom-right pixel
+    >>> pool(x)
+    array([[[[ 7.5,  8.5],
+             [11.5, 12.5]]]])
+    >>> pool.backward(np.ones((1, 1, 2, 2)))[0, 0] * 16   # only the maxima (rows, columns 1-3) get gradient
+    array([[ 0.,  0.,  0.,  0.],
+           [ 0.,  4.,  8.,  4.],
+           [ 0.,  8., 16.,  8.],
+           [ 0.,  4.,  8.,  4.]])
+    """
+
+    def __init__(self, kernel_size=2, stride=2, filter_size=3, padding_mode="reflect"):
+        super().__init__()
+        where = "MaxBlurPool2d"
+        self.kernel_size = as_pair(kernel_size, "kernel_size", where, 1)
+        self.stride = as_int(stride, "stride", where, 1)
+        self.filter_size = _checks.as_filter_size(filter_size, where)
+        self.padding_mode = as_padding_mode(padding_mode, where)
+
+    def _kwargs(self):
+        return dict(kernel_size=self.kernel_size, stride=self.stride, filter_size=self.filter_size,
+                    padding_mode=self.padding_mode)
+
+    def forward(self, x):
+        where = "MaxBlurPool2d.forward"
+        x = as_layer_input(x, where, 4, "(N, C, H, W)")
+        out = max_blur_pool2d(x, **self._kwargs())
+        self._cache = (x, out.shape)
+        return out
+
+    def backward(self, dout):
+        where = "MaxBlurPool2d.backward"
+        x, out_shape = self._cached(where)
+        dout = as_gradient(dout, out_shape, where)
+        return max_blur_pool2d_backward(dout, x, **self._kwargs())
+
+    def _args(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, filter_size={self.filter_size}" + (
+            "" if self.padding_mode == "reflect" else f", padding_mode={self.padding_mode!r}")
+
+
 __all__ = ["Layer", "Conv2d", "Linear", "ReLU", "MaxPool2d", "AvgPool2d", "Flatten", "Sequential", "SoftmaxCrossEntropy"]
+
+__all__ += ["BlurPool2d", "MaxBlurPool2d"]  # issue 15 (chapter 7)

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, as_pair, check_dout, check_pool_padding, geometry, keyword_only
+from ._checks import (as_filter_size, as_float_array, as_int, as_pair, as_padding_mode, as_shape, check_blur_fits,
+                      check_dout, check_pool_padding, geometry, keyword_only)
 from ._scratch import image_slices
 from .im2col import pad_nchw
+from .padding import _pad as _pad_modes, _pad_backward as _pad_modes_backward
 
 # How many bytes of the input pooling works on at once (at least one image).
 # Parts pay only when the batch is larger than the CPU caches: at AlexNet pool1
@@ -369,3 +371,269 @@ __all__ = [
     "max_pool2d_backward",
     "avg_pool2d_backward",
 ]
+
+
+# --- issue 15 (chapter 7): anti-aliased subsampling after Zhang (2019) ----------------------
+
+def binomial_filter(size=3) -> np.ndarray:
+    """The normalised 2-D binomial filter of Zhang (2019): ``outer(a, a) / sum``, ``a`` a row of Pascal's triangle.
+
+    ``a`` is ``[1]``, ``[1, 1]``, ``[1, 2, 1]``, ``[1, 3, 3, 1]``, ... (the
+    binomial coefficients ``C(size - 1, i)``), so the filter sums to 1 and its
+    entries ``a[i] * a[j] / 4**(size - 1)`` are exact in binary floating
+    point (a small integer over a power of two). It is a discrete Gaussian:
+    it keeps slow variations and damps the fastest ones, those that a
+    subsampling by 2 would fold back (alias) onto slow ones.
+
+    Parameters
+    ----------
+    size : int, 1 to 7
+        The filter is ``size x size``; 1 is no blur at all.
+
+    Returns
+    -------
+    ndarray, shape (size, size), float64
+
+    Examples
+    --------
+    >>> binomial_filter(3) * 16
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> binomial_filter(4)[0] * 64
+    array([1., 3., 3., 1.])
+    >>> float(binomial_filter(7).sum())
+    1.0
+    """
+    size = as_filter_size(size, "binomial_filter")
+    a = np.ones(1)
+    for _ in range(size - 1):                 # Pascal's triangle, one row at a time (integers)
+        a = np.convolve(a, [1.0, 1.0])
+    return np.outer(a, a) / float(4 ** (size - 1))
+
+
+def _blur_setup(where, x, stride, filter_size, padding_mode):
+    x = as_float_array(x, "x", 4, where, "(N, C, H, W)")
+    s = as_int(stride, "stride", where, 1)
+    f = as_filter_size(filter_size, where)
+    mode = as_padding_mode(padding_mode, where)
+    check_blur_fits(x.shape[2:], f, mode, where, x.shape)
+    return x, s, f, mode
+
+
+def _blur_pads(f):
+    """Zhang's padding: (F - 1) // 2 rows before, ceil((F - 1) / 2) = F // 2 after, on both axes."""
+    before, after = (f - 1) // 2, f // 2
+    return (before, after, before, after)
+
+
+def _blur_out_hw(in_hw, s):
+    # padded size H + F - 1, window F, stride s: floor((H - 1) / s) + 1 = ceil(H / s)
+    return tuple((n - 1) // s + 1 for n in in_hw)
+
+
+def _blur(x, s, f, mode):
+    """blur2d without the checks: one tap of the filter at a time, in reading order (no BLAS)."""
+    k = binomial_filter(f).astype(x.dtype)
+    xp = _pad_modes(x, _blur_pads(f), mode)
+    oh, ow = _blur_out_hw(x.shape[2:], s)
+    out = np.zeros(x.shape[:2] + (oh, ow), dtype=x.dtype)
+    for p in range(f):
+        for q in range(f):
+            out += k[p, q] * xp[:, :, p : p + s * (oh - 1) + 1 : s, q : q + s * (ow - 1) + 1 : s]
+    return out
+
+
+def _blur_backward(dout, x_shape, s, f, mode):
+    """The adjoint of :func:`_blur`: each tap's share of dout added back where it was read, then the padding folded."""
+    k = binomial_filter(f).astype(dout.dtype)
+    pads = _blur_pads(f)
+    oh, ow = dout.shape[2:]
+    gp = np.zeros(_padded_shape(tuple(x_shape), pads), dtype=dout.dtype)
+    for p in range(f):
+        for q in range(f):
+            gp[:, :, p : p + s * (oh - 1) + 1 : s, q : q + s * (ow - 1) + 1 : s] += k[p, q] * dout
+    return _pad_modes_backward(gp, pads, mode)
+
+
+def blur2d(x, stride=2, filter_size=3, padding_mode="reflect") -> np.ndarray:
+    """Anti-aliased subsampling (Zhang 2019, "BlurPool"): blur each channel with a binomial filter, keep every ``stride``-th pixel.
+
+    Each channel is blurred on its own (depthwise, ``groups = C``) with
+    :func:`binomial_filter` ``(filter_size)``, cross-correlated as
+    ``F.conv2d`` does, with the stride; nothing mixes channels and there are
+    no parameters. Padding is that of Zhang's reference code
+    (``antialiased_cnns.BlurPool`` / ``Downsample``:
+    ``ReflectionPad2d([(F-1)//2, ceil((F-1)/2)] * 2)``): ``(F - 1) // 2`` rows
+    and columns before and ``ceil((F - 1) / 2) = F // 2`` after, i.e. 1 and 1
+    for F = 3, 1 and 2 for F = 4, 0 and 1 for F = 2, none for F = 1 (which
+    then just subsamples, ``x[:, :, ::stride, ::stride]``, as in that code).
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+    stride : int
+        Keep every ``stride``-th row and column (1: blur only).
+    filter_size : int, 1 to 7
+    padding_mode : {'reflect', 'circular', 'replicate', 'zeros'}
+        How the border is padded (:func:`cnnlib.pad2d`); ``'reflect'`` is
+        Zhang's default. ``'reflect'`` needs ``H, W > F // 2``.
+
+    Returns
+    -------
+    ndarray, shape (N, C, ceil(H / stride), ceil(W / stride))
+        ``x``'s float dtype. The filter's entries are exact binary fractions
+        and the taps are added one at a time in a fixed order (no BLAS), so
+        the result does not depend on the BLAS kernel, and a constant image
+        whose value has a short binary mantissa (an integer, 0.375, ...)
+        comes out exactly constant (except with ``'zeros'`` padding).
+
+    See Also
+    --------
+    blur2d_backward, max_blur_pool2d, cnnlib.layers.BlurPool2d
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.zeros((1, 1, 5, 5)); x[0, 0, 2, 2] = 16.0     # one bright pixel
+    >>> blur2d(x, stride=1)[0, 0]                        # the filter x 16 around it
+    array([[0., 0., 0., 0., 0.],
+           [0., 1., 2., 1., 0.],
+           [0., 2., 4., 2., 0.],
+           [0., 1., 2., 1., 0.],
+           [0., 0., 0., 0., 0.]])
+    >>> blur2d(x)[0, 0]                                  # stride 2: rows and columns 0, 2, 4
+    array([[0., 0., 0.],
+           [0., 4., 0.],
+           [0., 0., 0.]])
+    >>> blur2d(np.full((1, 2, 5, 5), 7.0)).shape, float(blur2d(np.full((1, 1, 5, 5), 7.0)).max())
+    ((1, 2, 3, 3), 7.0)
+    """
+    x, s, f, mode = _blur_setup("blur2d", x, stride, filter_size, padding_mode)
+    return _blur(x, s, f, mode)
+
+
+def blur2d_backward(dout, x_shape, stride=2, filter_size=3, padding_mode="reflect") -> np.ndarray:
+    """Gradient of :func:`blur2d` with respect to its input (its adjoint).
+
+    Every output pixel's gradient is spread back over the ``F x F`` pixels it
+    averaged, with the filter's weights, and the padding's share is folded
+    back onto the pixels it copied (:func:`cnnlib.pad2d_backward`). So
+    ``<blur2d(x), y> == <x, blur2d_backward(y, x.shape)>`` up to rounding.
+
+    Parameters
+    ----------
+    dout : array_like, shape (N, C, ceil(H / stride), ceil(W / stride))
+    x_shape : (N, C, H, W)
+        The shape of the forward pass's input.
+    stride, filter_size, padding_mode
+        As given to :func:`blur2d`.
+
+    Returns
+    -------
+    ndarray, shape x_shape
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> blur2d_backward(np.ones((1, 1, 1, 1)), (1, 1, 2, 2), filter_size=2) * 4
+    array([[[[1., 1.],
+             [1., 1.]]]])
+    >>> g = np.zeros((1, 1, 2, 2)); g[0, 0, 0, 0] = 16.0
+    >>> blur2d_backward(g, (1, 1, 4, 4), padding_mode="zeros")[0, 0]
+    array([[4., 2., 0., 0.],
+           [2., 1., 0., 0.],
+           [0., 0., 0., 0.],
+           [0., 0., 0., 0.]])
+    """
+    where = "blur2d_backward"
+    shape = as_shape(x_shape, "N, C, H, W", where, "x_shape")
+    s = as_int(stride, "stride", where, 1)
+    f = as_filter_size(filter_size, where)
+    mode = as_padding_mode(padding_mode, where)
+    check_blur_fits(shape[2:], f, mode, where, shape)
+    dout = check_dout(dout, shape[:2] + _blur_out_hw(shape[2:], s), where,
+                      f"blur2d(x of shape {shape}, stride={s})")
+    return _blur_backward(dout, shape, s, f, mode)
+
+
+def _max_blur_setup(where, x, kernel_size, stride, filter_size, padding_mode):
+    x = as_float_array(x, "x", 4, where, "(N, C, H, W)")
+    k = as_pair(kernel_size, "kernel_size", where, 1)
+    s = as_int(stride, "stride", where, 1)
+    f = as_filter_size(filter_size, where)
+    mode = as_padding_mode(padding_mode, where)
+    _, _, _, m_hw = geometry(x.shape[2:], k, 1, 0, 1, where, "x", "kernel_size", f"x.shape={x.shape}")
+    check_blur_fits(m_hw, f, mode, where, x.shape[:2] + tuple(m_hw))
+    return x, k, s, f, mode
+
+
+def max_blur_pool2d(x, kernel_size=2, stride=2, filter_size=3, padding_mode="reflect") -> np.ndarray:
+    """Zhang's (2019) MaxBlurPool: max pooling with stride 1, then :func:`blur2d` with ``stride``.
+
+    ``nn.MaxPool2d(kernel_size, stride=2)`` is a max with stride 1 followed
+    by subsampling; MaxBlurPool puts the anti-aliasing blur between the two,
+    as ``antialiased_cnns.BlurPool`` after ``nn.MaxPool2d(kernel_size,
+    stride=1)`` in Zhang's code. The max has no padding (an (H, W) input gives
+    ``(H - kh + 1, W - kw + 1)``); ``padding_mode`` applies to the blur only.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+    kernel_size : int or (int, int)
+        The max's window.
+    stride : int
+        The blur's subsampling.
+    filter_size : int, 1 to 7
+    padding_mode : {'reflect', 'circular', 'replicate', 'zeros'}
+        The blur's padding (see :func:`blur2d`).
+
+    Returns
+    -------
+    ndarray, shape (N, C, ceil((H - kh + 1) / stride), ceil((W - kw + 1) / stride))
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.zeros((1, 1, 4, 4)); x[0, 0, 2, 2] = 16.0
+    >>> max_pool2d(x, 2)[0, 0]                   # the plain 2x2 max pool keeps the pixel whole
+    array([[ 0.,  0.],
+           [ 0., 16.]])
+    >>> max_blur_pool2d(x)[0, 0]     # max (3x3, a 2x2 block of 16s), reflect-padded, blurred, every 2nd pixel
+    array([[ 4.,  8.],
+           [ 8., 16.]])
+    """
+    x, k, s, f, mode = _max_blur_setup("max_blur_pool2d", x, kernel_size, stride, filter_size, padding_mode)
+    m = max_pool2d(x, k, stride=1)
+    return _blur(m, s, f, mode)
+
+
+def max_blur_pool2d_backward(dout, x, kernel_size=2, stride=2, filter_size=3, padding_mode="reflect") -> np.ndarray:
+    """Gradient of :func:`max_blur_pool2d`: :func:`blur2d_backward`, then :func:`max_pool2d_backward` (stride 1).
+
+    Parameters
+    ----------
+    dout : array_like, shape of ``max_blur_pool2d(x, ...)``
+    x, kernel_size, stride, filter_size, padding_mode
+        The arguments of the forward pass.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, C, H, W)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)               # the max of each 2x2 is its bottom-right
+    >>> max_blur_pool2d_backward(np.ones((1, 1, 1, 1)), x, filter_size=2) * 4
+    array([[[[0., 0., 0.],
+             [0., 1., 1.],
+             [0., 1., 1.]]]])
+    """
+    where = "max_blur_pool2d_backward"
+    x, k, s, f, mode = _max_blur_setup(where, x, kernel_size, stride, filter_size, padding_mode)
+    m_shape = x.shape[:2] + (x.shape[2] - k[0] + 1, x.shape[3] - k[1] + 1)
+    dout = check_dout(dout, m_shape[:2] + _blur_out_hw(m_shape[2:], s), where,
+                      f"max_blur_pool2d(x of shape {x.shape}, kernel_size={k}, stride={s})")
+    dm = _blur_backward(dout, m_shape, s, f, mode)
+    return max_pool2d_backward(dm, x, k, stride=1)
