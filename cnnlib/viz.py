@@ -802,7 +802,27 @@ def plot_equivariance_panels(panels, title: Optional[str] = None):
 
     The shifted input, f(shifted input), the best re-aligned shift of f(x),
     their difference (on a symmetric colour scale, with the error in its
-    title) and nothing else; the two feature maps share one colour scale.
+    title); the two feature maps share one colour scale.
+
+    Parameters
+    ----------
+    panels : dict
+        As returned by :func:`cnnlib.equivariance.equivariance_panels`
+        (``input`` (H, W), ``f_shifted`` and ``shifted_f`` (OH, OW), ``difference``,
+        ``error``, ``best_shift``).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from cnnlib.equivariance import equivariance_panels
+    >>> fig = plot_equivariance_panels(equivariance_panels(np.eye(6), (0, 1), "circular", "max pool 2x2"))
+    >>> len(fig.axes)
+    4
+    >>> plt.close(fig)
     """
     fig, axes = plt.subplots(1, 4, figsize=(12.5, 3.4))
     lim = float(max(np.abs(panels["f_shifted"]).max(), np.abs(panels["shifted_f"]).max())) or 1.0
