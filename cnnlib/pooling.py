@@ -18,6 +18,13 @@ gradient back cell by cell. The batch is handled a few images at a time
 cell is visited. Each of these choices was measured against the code without
 it (``make bench``, table ``variants_pool``); the comments where they happen
 give the figures.
+
+Anti-aliased subsampling after Zhang (2019, "Making convolutional networks
+shift-invariant again"), issue 15: :func:`binomial_filter`, :func:`blur2d`
+(Zhang's ``BlurPool``: a depthwise binomial blur, then every ``stride``-th
+pixel) and :func:`max_blur_pool2d` (``MaxBlurPool``: max with stride 1, then
+``blur2d``), each with its backward pass; the layers are
+:class:`cnnlib.layers.BlurPool2d` and :class:`cnnlib.layers.MaxBlurPool2d`.
 """
 
 from __future__ import annotations

@@ -18,6 +18,10 @@ rounding) and has the input's dtype. :func:`shift_backward` is the adjoint
 (the backward pass): ``<shift(x, t, m), y> == <x, shift_backward(y, t, m)>``.
 A circular shift is undone by shifting back, a zero-filled one is not: the
 lost content is gone (``shift_backward`` puts zeros in its place).
+
+``cnnlib.shift`` (the package attribute) is the function :func:`shift`, not
+this module: write ``from cnnlib.shift import shift, shift_backward`` or
+``cnnlib.shift(x, (dy, dx))``; ``import cnnlib.shift as m`` gives the function too.
 """
 
 from __future__ import annotations
