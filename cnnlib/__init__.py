@@ -72,3 +72,7 @@ __all__ += ["shift", "shift_backward"]
 # issue 15 (chapter 7): anti-aliased subsampling after Zhang (2019) (cnnlib.pooling; layers BlurPool2d, MaxBlurPool2d)
 from .pooling import binomial_filter, blur2d, blur2d_backward, max_blur_pool2d, max_blur_pool2d_backward  # noqa: E402
 __all__ += ["binomial_filter", "blur2d", "blur2d_backward", "max_blur_pool2d", "max_blur_pool2d_backward"]
+
+# issue 15 (chapter 7, the chapter): the experiments' helpers (cnnlib.equivariance)
+from . import equivariance  # noqa: E402
+__all__ += ["equivariance"]

@@ -554,3 +554,34 @@ def check_layer_channels(x: np.ndarray, channels: Any, where: str) -> None:
     """``channels`` None (any) or the number of channels x must have, x being (N, C, H, W)."""
     if channels is not None and x.shape[1] != channels:
         raise ValueError(f"{where}: x must be (N, C, H, W) with C = channels = {channels}, got x.shape={x.shape}")
+
+
+# --- issue 15 (chapter 7, the chapter's helpers in cnnlib.equivariance) -------------------
+
+def as_real(v: Any, name: str, where: str) -> float:
+    """A finite real number (an angle in degrees, say); bools and strings are refused."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{where}: {name} must be a real number, got {v!r} of type {type(v).__name__}")
+    v = float(v)
+    if not np.isfinite(v):
+        raise ValueError(f"{where}: {name} must be finite, got {v!r}")
+    return v
+
+
+def check_predictions(pred: np.ndarray, n: int, where: str, what: str) -> np.ndarray:
+    """``predict`` must return one label per image: shape (n,)."""
+    pred = np.asarray(pred)
+    if pred.shape != (n,):
+        raise ValueError(f"{where}: predict must return one label per image, shape ({n},); "
+                         f"got shape {pred.shape} for {what}")
+    return pred
+
+
+def as_offsets(shifts: Any, where: str, name: str = "shifts"):
+    """A non-empty sequence of (dy, dx) pairs of ints."""
+    if isinstance(shifts, (str, bytes)) or not hasattr(shifts, "__iter__"):
+        raise TypeError(f"{where}: {name} must be a sequence of (dy, dx) pairs, got {shifts!r}")
+    out = [as_offset(s, where, f"{name}[{i}]") for i, s in enumerate(shifts)]
+    if not out:
+        raise ValueError(f"{where}: {name} is empty; give at least one (dy, dx)")
+    return out

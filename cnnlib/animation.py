@@ -798,3 +798,169 @@ def pooling_animation(x, kernel_size=2, *, stride=None, kinds: Sequence[str] = P
 
 
 __all__ += ["pooling_animation", "pooling_data", "PoolingAnimation"]
+
+
+# ------------------------------------------------- equivariance and aliasing (chapter 7, issue 15)
+# Images shown as shaded tables (no numbers): a cell's class p1..p4 (positive) or
+# n1..n4 (negative) says how strong it is, relative to the largest |value| of that
+# panel over all frames, so a panel's shading means the same in every frame.
+_SHADE_CSS = """
+#{id} td {{ min-width: 1.1em; height: 1.1em; font-size: 0.6em; }}
+#{id} td.p1 {{ background: color-mix(in srgb, var(--hit-line) 25%, var(--bg)); }}
+#{id} td.p2 {{ background: color-mix(in srgb, var(--hit-line) 50%, var(--bg)); }}
+#{id} td.p3 {{ background: color-mix(in srgb, var(--hit-line) 75%, var(--bg)); }}
+#{id} td.p4 {{ background: var(--hit-line); }}
+#{id} td.n1 {{ background: color-mix(in srgb, var(--out-line) 25%, var(--bg)); }}
+#{id} td.n2 {{ background: color-mix(in srgb, var(--out-line) 50%, var(--bg)); }}
+#{id} td.n3 {{ background: color-mix(in srgb, var(--out-line) 75%, var(--bg)); }}
+#{id} td.n4 {{ background: var(--out-line); }}
+"""
+
+
+def shade_classes(a, scale: float) -> List[List[str]]:
+    """The CSS class of each cell of ``a``: '' near zero, 'p1'..'p4' / 'n1'..'n4' by ``|v| / scale``.
+
+    Examples
+    --------
+    >>> shade_classes([[0.0, 0.3, -1.0, 0.6]], 1.0)
+    [['', 'p2', 'n4', 'p3']]
+    """
+    a = np.asarray(a, dtype=float)
+    level = np.ceil(np.round(np.abs(a) / scale * 4, 9)).astype(int).clip(0, 4)
+    return [["" if lv == 0 else ("p" if v > 0 else "n") + str(lv) for v, lv in zip(row, lrow)]
+            for row, lrow in zip(a, level)]
+
+
+def _shaded(a, scale: float) -> str:
+    a = np.asarray(a, dtype=float)
+    return grid_html([[None] * a.shape[1] for _ in range(a.shape[0])], shade_classes(a, scale))
+
+
+def _panel_scales(frames: Sequence[Dict[str, np.ndarray]]) -> Dict[str, float]:
+    return {k: float(max(np.abs(f[k]).max() for f in frames)) or 1.0 for k in frames[0]}
+
+
+def equivariance_data(x, w=None, steps: int = 0) -> Dict:
+    """The frames of :func:`equivariance_animation`: a circularly shifted input and its feature map.
+
+    Mode "circular padding": frame ``dx`` shows ``shift(x, (0, dx))`` and
+    ``conv2d`` of it (stride 1, circular padding, kernel ``w``, Sobel-x by
+    default), and records whether that equals ``shift(conv2d(x), (0, dx))``
+    (``equal``) and the largest difference. Mode "zero padding": the same with
+    zeros coming in and zero padding, where the border band differs.
+    ``steps`` frames per mode (default: the width of ``x``).
+    """
+    from .conv import conv2d
+    from .equivariance import SOBEL_X
+    from .shift import shift
+
+    x = np.asarray(x, dtype=float)
+    w = SOBEL_X if w is None else np.asarray(w, dtype=float)
+    steps = steps or x.shape[1]
+    p = (w.shape[0] // 2, w.shape[1] // 2)
+    modes = []
+    for name, mode, pad_mode in [("circular padding", "circular", "circular"), ("zero padding", "zeros", "zeros")]:
+        f = lambda v: conv2d(v[None, None], w[None, None], padding=p, padding_mode=pad_mode)[0, 0]
+        fx = f(x)
+        raw = []
+        for dx in range(steps):
+            moved = shift(x, (0, dx), mode=mode)
+            out = f(moved)
+            raw.append({"input": moved, "output": out, "diff": out - shift(fx, (0, dx), mode=mode)})
+        scales = _panel_scales([{k: r[k] for k in ("input", "output")} for r in raw])
+        frames = []
+        for dx, r in enumerate(raw):
+            err = float(np.abs(r["diff"]).max())
+            frames.append({"dx": dx, "equal": bool(err == 0), "max_difference": _num(err),
+                           "equation": (f"input shifted {dx} column(s) right; conv(shift(x)) = shift(conv(x)): "
+                                        f"{'yes' if err == 0 else 'no, largest difference ' + str(_num(err))}"),
+                           "slots": {"input": _shaded(r["input"], scales["input"]),
+                                     "output": _shaded(r["output"], scales["output"])}})
+        modes.append({"name": name, "unit": "shift", "captions": {}, "frames": frames})
+    return {"shape": list(x.shape), "modes": modes}
+
+
+class EquivarianceAnimation(FrameAnimation):
+    """A shifting input and its feature map moving along (chapter 7), kernel-free HTML + JavaScript."""
+
+    def __init__(self, x, w=None, steps: int = 0, interval_ms: int = 900, autoplay: bool = True):
+        data = equivariance_data(x, w, steps)
+        slots = [("input", "input, shifted right"), ("output", "feature map of the shifted input")]
+        super().__init__(slots, data["modes"], interval_ms, autoplay, label="equivariance animation", css=_SHADE_CSS)
+        self.data = data
+
+
+def equivariance_animation(x, w=None, steps: int = 0, interval_ms: int = 900, autoplay: bool = True):
+    """The input steps one column right per frame, and its stride-1 feature map moves along.
+
+    Examples
+    --------
+    >>> x = np.zeros((4, 5)); x[1:3, 3] = 1                      # a bar in column 3 of 5
+    >>> anim = equivariance_animation(x)
+    >>> [f["equal"] for f in anim.data["modes"][0]["frames"]]     # circular: every frame a shift
+    [True, True, True, True, True]
+    >>> [f["equal"] for f in anim.data["modes"][1]["frames"]]     # zeros: not while the bar crosses the border
+    [True, True, False, True, True]
+    """
+    return EquivarianceAnimation(x, w, steps, interval_ms, autoplay)
+
+
+def aliasing_data(x, w=None, steps: int = 4) -> Dict:
+    """The frames of :func:`aliasing_animation`: one-pixel steps through stride 1 and through subsampling.
+
+    Everything circular. Mode "conv stride 2" and mode "max pool 2x2"; frame
+    ``dx`` shows ``shift(x, (0, dx))``, the stride-1 convolution of it, and the
+    subsampling layer's output, with ``change``: the relative change of that
+    output against the unshifted one after the best re-alignment
+    (:func:`cnnlib.equivariance.aligned_relative_change`).
+    """
+    from .equivariance import SOBEL_X, aligned_relative_change, apply_layer
+    from .shift import shift
+
+    x = np.asarray(x, dtype=float)
+    w = SOBEL_X if w is None else np.asarray(w, dtype=float)
+    modes = []
+    for layer in ("conv stride 2", "max pool 2x2"):
+        base = apply_layer(layer, x, w)
+        raw = []
+        for dx in range(steps):
+            moved = shift(x, (0, dx))
+            raw.append({"input": moved, "stride1": apply_layer("conv stride 1", moved, w),
+                        "sub": apply_layer(layer, moved, w)})
+        scales = _panel_scales(raw)
+        frames = []
+        for dx, r in enumerate(raw):
+            change = aligned_relative_change(base, r["sub"])[0]
+            frames.append({"dx": dx, "change": float(f"{change:.2f}"),
+                           "equation": (f"input shifted {dx} pixel(s): {layer} output, best re-aligned, "
+                                        f"differs from the unshifted one by {change:.2f} (relative)"),
+                           "slots": {k: _shaded(r[k], scales[k]) for k in ("input", "stride1", "sub")}})
+        modes.append({"name": layer, "unit": "shift", "captions": {"sub": f"{layer} output"}, "frames": frames})
+    return {"shape": list(x.shape), "modes": modes}
+
+
+class AliasingAnimation(FrameAnimation):
+    """One-pixel steps: the stride-1 map moves along, the subsampled one flickers (chapter 7)."""
+
+    def __init__(self, x, w=None, steps: int = 4, interval_ms: int = 1100, autoplay: bool = True):
+        data = aliasing_data(x, w, steps)
+        slots = [("input", "input, shifted right"), ("stride1", "conv stride 1"), ("sub", "conv stride 2 output")]
+        super().__init__(slots, data["modes"], interval_ms, autoplay, label="aliasing animation", css=_SHADE_CSS)
+        self.data = data
+
+
+def aliasing_animation(x, w=None, steps: int = 4, interval_ms: int = 1100, autoplay: bool = True):
+    """One-pixel steps of the input through a stride-1 convolution and through a subsampling layer.
+
+    Examples
+    --------
+    >>> from cnnlib.equivariance import stripes
+    >>> anim = aliasing_animation(stripes(4, 8), w=np.ones((1, 1)))
+    >>> [f["change"] for f in anim.data["modes"][0]["frames"]]   # 1x1 kernel, stride 2: plain subsampling
+    [0.0, 1.0, 0.0, 1.0]
+    """
+    return AliasingAnimation(x, w, steps, interval_ms, autoplay)
+
+
+__all__ += ["shade_classes", "equivariance_data", "equivariance_animation", "EquivarianceAnimation",
+            "aliasing_data", "aliasing_animation", "AliasingAnimation"]

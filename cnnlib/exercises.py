@@ -354,3 +354,73 @@ __all__ += ["check_loss_gradient"]
 
 
 __all__ += ["check_max_pool2d"]
+
+
+# --- chapter 7 (issue 15): a circular convolution, tap by tap -------------------------------
+
+def _cases_circular_conv():
+    rng = np.random.default_rng(7)
+    yield "a 5x6 integer image, a 3x3 kernel", rng.integers(-3, 4, (5, 6)), rng.integers(-2, 3, (3, 3))
+    yield "an 8x8 random image, a 3x3 kernel", rng.normal(size=(8, 8)), rng.normal(size=(3, 3))
+    yield "a 9x7 random image, a 5x5 kernel", rng.normal(size=(9, 7)), rng.normal(size=(5, 5))
+    yield "a 6x10 random image, a 3x5 kernel", rng.normal(size=(6, 10)), rng.normal(size=(3, 5))
+
+
+def _circular_bound(x, w) -> np.ndarray:
+    """How far two float64 sums of the window's products can differ (circular windows)."""
+    nu = np.asarray(w).size * np.finfo(float).eps / 2
+    magnitude = conv2d(np.abs(np.asarray(x, float))[None, None], np.abs(np.asarray(w, float))[None, None],
+                       padding=(w.shape[0] // 2, w.shape[1] // 2), padding_mode="circular")[0, 0]
+    return 2 * nu / (1 - nu) * magnitude * (1 + 2 * nu)
+
+
+def check_circular_conv(fn, verbose: bool = True) -> bool:
+    """Check ``fn(x, w)``: a same-size cross-correlation with circular padding that is *exactly* equivariant.
+
+    For a 2-D image ``x`` and a kernel ``w`` with odd sides, ``fn`` must agree
+    with ``conv2d(x, w, padding=(kh // 2, kw // 2), padding_mode="circular")``
+    up to rounding (the bound of the sums' orders), and
+    ``fn(shift(x, s)) == shift(fn(x), s)`` must hold bit for bit for three
+    circular shifts ``s``.
+
+    Examples
+    --------
+    >>> def taps(x, w):
+    ...     out = np.zeros(np.shape(x))
+    ...     for i in range(w.shape[0]):
+    ...         for j in range(w.shape[1]):
+    ...             out += w[i, j] * np.roll(x, (w.shape[0] // 2 - i, w.shape[1] // 2 - j), axis=(0, 1))
+    ...     return out
+    >>> check_circular_conv(taps)
+    PASS: your function matches cnnlib.conv2d (circular padding) and is exactly equivariant on all 4 cases.
+    True
+    >>> check_circular_conv(lambda x, w: conv2d(x[None, None], w[None, None], padding="same")[0, 0])
+    FAIL on a 5x6 integer image, a 3x3 kernel: values differ from cnnlib.conv2d(..., padding_mode='circular') at (0, 0): expected 18, got 11.
+    False
+    """
+    for n, (name, x, w) in enumerate(_cases_circular_conv(), start=1):
+        x, w = np.asarray(x, float), np.asarray(w, float)
+        p = (w.shape[0] // 2, w.shape[1] // 2)
+        expected = conv2d(x[None, None], w[None, None], padding=p, padding_mode="circular")[0, 0]
+        try:
+            got = np.asarray(fn(x.copy(), w.copy()), dtype=float)
+            moved = {s: np.asarray(fn(np.roll(x, s, axis=(0, 1)), w.copy()), dtype=float)
+                     for s in [(0, 1), (2, -1), (-3, 4)]}
+        except Exception as exc:  # the reader's code, any error
+            return _report(verbose, False, f"FAIL on {name}: your function raised {type(exc).__name__}: {exc}")
+        if got.shape != expected.shape:
+            return _report(verbose, False, f"FAIL on {name}: expected shape {expected.shape} (same as x), got {got.shape}.")
+        bad = np.abs(got - expected) > _circular_bound(x, w)
+        if bad.any():
+            i, j = (int(v) for v in np.argwhere(bad)[0])
+            return _report(verbose, False, f"FAIL on {name}: values differ from cnnlib.conv2d(..., padding_mode='circular') "
+                           f"at ({i}, {j}): expected {number(expected[i, j])}, got {number(got[i, j])}.")
+        for s, m in moved.items():
+            if m.shape != got.shape or not np.array_equal(m, np.roll(got, s, axis=(0, 1))):
+                return _report(verbose, False, f"FAIL on {name}: f(shift(x, {s})) is not exactly shift(f(x), {s}); "
+                               "compute every position by the same operations (tap by tap).")
+    return _report(verbose, True, f"PASS: your function matches cnnlib.conv2d (circular padding) and is exactly "
+                   f"equivariant on all {n} cases.")
+
+
+__all__ += ["check_circular_conv"]

@@ -793,3 +793,52 @@ def _draw_pool(fig, axes, steps, rect):
                 cmap="Purples")
     fig.tight_layout()
     return fig
+
+
+# --- chapter 7 (issue 15): equivariance panels ----------------------------------------------
+
+def plot_equivariance_panels(panels, title: Optional[str] = None):
+    """Draw what :func:`cnnlib.equivariance.equivariance_panels` returns, in one row of five.
+
+    The shifted input, f(shifted input), the best re-aligned shift of f(x),
+    their difference (on a symmetric colour scale, with the error in its
+    title); the two feature maps share one colour scale.
+
+    Parameters
+    ----------
+    panels : dict
+        As returned by :func:`cnnlib.equivariance.equivariance_panels`
+        (``input`` (H, W), ``f_shifted`` and ``shifted_f`` (OH, OW), ``difference``,
+        ``error``, ``best_shift``).
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from cnnlib.equivariance import equivariance_panels
+    >>> fig = plot_equivariance_panels(equivariance_panels(np.eye(6), (0, 1), "circular", "max pool 2x2"))
+    >>> len(fig.axes)
+    4
+    >>> plt.close(fig)
+    """
+    fig, axes = plt.subplots(1, 4, figsize=(12.5, 3.4))
+    lim = float(max(np.abs(panels["f_shifted"]).max(), np.abs(panels["shifted_f"]).max())) or 1.0
+    diff = np.asarray(panels["difference"])
+    dlim = float(np.abs(diff).max()) or 1.0
+    items = [(panels["input"], "input, shifted", dict(cmap="gray")),
+             (panels["f_shifted"], "f(shifted input)", dict(cmap="RdBu_r", vmin=-lim, vmax=lim)),
+             (panels["shifted_f"], f"f(input), shifted by {tuple(panels['best_shift'])}",
+              dict(cmap="RdBu_r", vmin=-lim, vmax=lim)),
+             (diff, f"difference (relative error {panels['error']:.2e})", dict(cmap="RdBu_r", vmin=-dlim, vmax=dlim))]
+    for ax, (img, t, kw) in zip(axes, items):
+        ax.imshow(img, **kw)
+        ax.set_title(t, fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

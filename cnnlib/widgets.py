@@ -330,3 +330,46 @@ def pooling_widget(x):
 
 
 __all__ += ["pooling_widget"]
+
+
+# --- chapter 7 (issue 15): equivariance explorer --------------------------------------------
+
+def equivariance_widget(x, max_shift: int = 4):
+    """Shift (dy, dx), padding mode and layer → the four panels of :func:`cnnlib.viz.plot_equivariance_panels`.
+
+    A thin shell over :func:`cnnlib.equivariance.equivariance_panels`, the
+    tested pure function that computes what is drawn.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+
+    from ._checks import as_int
+    from .equivariance import LAYERS, PADDING_MODES, equivariance_panels
+    from .viz import plot_equivariance_panels
+
+    x = as_float_array(x, "x", 2, "equivariance_widget", "(H, W)")
+    max_shift = as_int(max_shift, "max_shift", "equivariance_widget", 1)
+    dy = widgets.IntSlider(value=0, min=-max_shift, max=max_shift, description="dy")
+    dx = widgets.IntSlider(value=1, min=-max_shift, max=max_shift, description="dx")
+    mode = widgets.ToggleButtons(options=list(PADDING_MODES), value="circular", description="padding")
+    layer = widgets.Dropdown(options=list(LAYERS), value="conv stride 1", description="layer")
+    out = widgets.Output()
+
+    def redraw(*_):
+        with out:
+            out.clear_output(wait=True)
+            fig = plot_equivariance_panels(equivariance_panels(x, (dy.value, dx.value), mode.value, layer.value))
+            plt.show()
+            plt.close(fig)
+
+    for w in (dy, dx, mode, layer):
+        w.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([dy, dx]), widgets.HBox([mode, layer]), out])
+
+
+__all__ += ["equivariance_widget"]

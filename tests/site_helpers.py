@@ -79,6 +79,14 @@ PROSE_NUMBERS: Dict[str, List[str]] = {
                              "0.71", "0.47", "0.54", "0.86", "0.55", "0.56", "0.81",
                              "94.7% ± 1.2%", "93.2% ± 1.5%", "95.7% ± 2.1%",
                              "2.1 points", "2.3 points", "1.2 points"],
+    # chapter 7 (issue 15): tap-by-tap circular equivariance error; border-band cases checked; zero-padding
+    # GAP change (photo); 1-pixel aliasing after re-alignment (photo: stride 2, max pool, blur pool); digits
+    # classifier, 3 seeds: consistency under 1-pixel shifts (max pool, MaxBlurPool) and 1-3 pixels, the gain;
+    # max-pool accuracy upright, at 15 and 45 degrees
+    "notebooks/07_translation_equivariance_invariance": ["0", "30", "5.7e-03", "0.79", "0.17", "0.14",
+                                                         "83.0 % ± 2.4", "93.7 % ± 2.0", "70.6 % ± 2.3",
+                                                         "79.6 % ± 1.1", "+10.8 points",
+                                                         "95.6 % ± 1.0", "72.1 % ± 6.7", "18.3 % ± 4.4"],
     # chapter 8 (issue 17): CNN and MLP parameter counts, the CNN's test accuracy, identical-init max difference
     "notebooks/08_small_cnn_from_scratch": ["6,090", "2,410", "97.8%", "0", "97.5%", "93.3%", "4,816,928"],
 }

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlib.exercises import check_correlate2d, check_loss_gradient, check_output_size, check_param_counts, check_max_pool2d
+from cnnlib.exercises import check_circular_conv, check_correlate2d, check_loss_gradient, check_output_size, check_param_counts, check_max_pool2d
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 CH02 = NOTEBOOKS / "02_convolution_vs_cross_correlation.ipynb"
@@ -272,3 +272,25 @@ def test_ch06_starter_runs_and_fails_the_check(capsys):
 def test_ch06_the_check_cell_calls_the_check_on_the_readers_function():
     calls = [source(c) for c in cells(CH06) if c["cell_type"] == "code" and "check_max_pool2d(" in source(c)]
     assert any("check_max_pool2d(my_max_pool)" in c for c in calls)
+
+
+# chapter 7 (issue 15): an exactly equivariant circular convolution
+CH07 = NOTEBOOKS / "07_translation_equivariance_invariance.ipynb"
+
+
+def test_ch07_solution_passes_the_check(capsys):
+    fn = run(solution_code(CH07), "solution")["my_circular_conv"]
+    assert check_circular_conv(fn) is True
+    assert capsys.readouterr().out.startswith("PASS")
+
+
+def test_ch07_starter_runs_and_fails_the_check(capsys):
+    fn = run(starter_code(CH07, "my_circular_conv"), "starter")["my_circular_conv"]
+    assert fn(np.ones((4, 4)), np.ones((3, 3))).shape == (4, 4)  # runs before the reader fills it in
+    assert check_circular_conv(fn) is False
+    assert capsys.readouterr().out.startswith("FAIL")
+
+
+def test_ch07_the_check_cell_calls_the_check_on_the_readers_function():
+    calls = [source(c) for c in cells(CH07) if c["cell_type"] == "code" and "check_circular_conv(" in source(c)]
+    assert any("check_circular_conv(my_circular_conv)" in c for c in calls)
