@@ -25,6 +25,9 @@ interleaved rounds:
     product, the batch axis last in memory). The rows ``digits-conv1`` and
     ``digits-conv2`` are the two layers of the network chapter 8 trains, at
     its batch size;
+  - ``all_batch_last`` (conv2d, maps larger than that limit, up to 28 x 28):
+    the batch-last path there too, which shows where the limit comes from
+    (above 1: the per-image path is the faster one at that size);
   - ``no_phases`` (pooling backward): the window cells read as stride-S
     views of the padded input instead of plain slices of its S x S phases;
   - ``with_phases`` (pooling forward, which reads strided views): the
@@ -137,6 +140,9 @@ DX_BY_FOLD = [(conv, "DX_BY_CORRELATION", False)]
 # The per-image path for small maps too (no batch-last path).
 PER_IMAGE = [(conv, "BATCH_LAST", False)]
 
+# The batch-last path for larger maps too: where its limit comes from.
+ALL_BATCH_LAST = [(conv, "BATCH_LAST_MAX_POSITIONS", 2**62)]
+
 # Pooling's results and temporaries in C order whatever the input's memory order.
 C_ORDER = [(pooling, "empty_like_layout", lambda like, shape, dtype: np.empty(shape, dtype))]
 
@@ -200,7 +206,7 @@ def run(quick: bool = False, repeats=None, log=print, dtypes=(np.float32, np.flo
     repeats = repeats or (3 if quick else 7)
     if quick:                       # a smoke run: one size each, one dtype
         dtypes = dtypes[:1]
-    conv_tricks = ["no_scratch", "no_parts", "per_part_product", "dx_by_fold", "per_image"]
+    conv_tricks = ["no_scratch", "no_parts", "per_part_product", "dx_by_fold", "per_image", "all_batch_last"]
     pool_tricks = ["no_parts", "no_phases", "with_phases", "c_order"]
     tc = Table("variants_conv", "conv2d: each optimisation switched off in turn, and the textbook reference (ms)",
                _columns(conv_tricks))
@@ -214,6 +220,7 @@ def run(quick: bool = False, repeats=None, log=print, dtypes=(np.float32, np.flo
             log(f"  variants conv2d {case.name} {dname} ...")
             x, w, b, dout = _inputs(case, dtype)
             kw = dict(stride=case.stride, padding=case.pad)
+            beyond_limit = conv.BATCH_LAST_MAX_POSITIONS < case.out ** 2 <= 28 * 28
             fwd = lambda: cnnlib.conv2d(x, w, b, **kw)  # noqa: E731
             fns = {
                 "cnnlib": fwd,
@@ -222,6 +229,7 @@ def run(quick: bool = False, repeats=None, log=print, dtypes=(np.float32, np.flo
                 "no_parts": _without(NO_PARTS, fwd),
                 "per_part_product": _without(PER_PART_PRODUCT, fwd),
                 "per_image": _without(PER_IMAGE, fwd),
+                "all_batch_last": _without(ALL_BATCH_LAST, fwd) if beyond_limit else None,
                 "torch": None if torch is None else ref.torch_conv2d(torch, x, w, b, case.stride, case.pad),
             }
             _check(fns, dtype)
@@ -234,6 +242,7 @@ def run(quick: bool = False, repeats=None, log=print, dtypes=(np.float32, np.flo
                 "no_parts": _without(NO_PARTS, bwd),
                 "dx_by_fold": _without(DX_BY_FOLD, bwd) if case.stride == 1 else None,
                 "per_image": _without(PER_IMAGE, bwd),
+                "all_batch_last": _without(ALL_BATCH_LAST, bwd) if beyond_limit else None,
                 "torch": None if torch is None else ref.torch_conv2d_backward(torch, dout, x, w, case.stride, case.pad),
             }
             _check(fns, dtype)

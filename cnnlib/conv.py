@@ -29,8 +29,8 @@ loops and SciPy) with four changes, each kept because ``make bench`` (table
   (:func:`_conv_forward_batch_last`). The result is returned as a transposed
   view, still of shape (N, F, OH, OW), that the next layers keep in that
   memory order (see "batch axis last" in :mod:`cnnlib.im2col`). At those
-  sizes this is 2-2.5x faster than the per-image path; at 28 x 28 it is
-  slower, hence the limit.
+  sizes this is 1.6-2.3x faster than the per-image path; at 28 x 28 it is
+  faster with two BLAS threads and slower with one, hence the limit.
 
 On the per-image path the backward pass computes ``dx`` image by image
 too, so the part size cannot change a single bit of it (the batch-last path
@@ -129,13 +129,13 @@ def output_size(n: int, kernel: int, *, padding=0, stride: int = 1, dilation: in
 
 
 # Small output maps: the batch axis last in memory (see "batch axis last" in
-# cnnlib/im2col.py). Measured at the book's training sizes (float32, one BLAS
-# thread, this path vs the per-image one below): 32 x 16 x 4 x 4 -> 32
-# filters, forward 125 vs 323 us, backward 499 vs 788 us; 32 x 1 x 8 x 8 -> 16,
-# 56 vs 113 us and 223 vs 551 us; 14 x 14 maps 1.5-1.7x faster; 16 x 16
-# 1.1-1.2x; at 28 x 28 the per-image path is faster (this path takes 1.1-1.25x
-# as long), so the limit is 16 x 16 (make bench, variants_conv, column
-# per_image, compares the two side by side).
+# cnnlib/im2col.py). Measured in `make bench` (variants_conv, column
+# per_image: the per-image path below instead), on chapter 8's two layers:
+# 1.6-2.3x faster (32 x 16 x 4 x 4 -> 32 filters, float32: forward 0.24 vs
+# 0.54 ms, backward 0.48 vs 0.90 ms); on 128 x 16 x 14 x 14 -> 32, 0.94-1.5x.
+# At 28 x 28 (column all_batch_last) it was faster still with BLAS's two
+# threads (0.51-0.87x of the time) but slower with one (1.07-1.25x, timed
+# alone), so the limit is 16 x 16 = 256 positions, where both agree.
 # The whole batch is one product, without parts: its im2col matrix may hold
 # up to BATCH_LAST_MAX_BYTES, else the per-image path (with parts) is taken.
 BATCH_LAST = True
