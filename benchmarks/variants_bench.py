@@ -20,10 +20,22 @@ interleaved rounds:
   - ``dx_by_fold`` (conv2d backward, stride 1): ``dx`` by col2im (adding
     KH*KW strided slices back) instead of as a correlation of the padded
     ``dout`` with the flipped filters;
+  - ``per_image`` (conv2d, maps of at most ``BATCH_LAST_MAX_POSITIONS``):
+    the per-image path instead of the batch-last one (the whole batch as one
+    product, the batch axis last in memory). The rows ``digits-conv1`` and
+    ``digits-conv2`` are the two layers of the network chapter 8 trains, at
+    its batch size;
+  - ``all_batch_last`` (conv2d, maps larger than that limit, up to 28 x 28):
+    the batch-last path there too, which shows where the limit comes from
+    (above 1: the per-image path is the faster one at that size);
   - ``no_phases`` (pooling backward): the window cells read as stride-S
     views of the padded input instead of plain slices of its S x S phases;
   - ``with_phases`` (pooling forward, which reads strided views): the
-    phases put back in front of the forward pass.
+    phases put back in front of the forward pass;
+  - ``c_order`` (rows ``digits-pool1`` and ``digits-pool2``, whose input is
+    batch-last, as the network of chapter 8 hands it to its pooling layers):
+    results and temporaries allocated in C order instead of in the memory
+    order of the input.
 
 Pooling keeps no scratch memory: with and without it timed the same within
 the noise (0.7-1.4x either way, median 1.0x, 32 rows) when it had it.
@@ -45,9 +57,9 @@ from cnnlib import _scratch, conv, pooling, reference
 
 im2col_mod = importlib.import_module("cnnlib.im2col")   # the module (cnnlib.im2col is also the function)
 
-from .conv_bench import CASES as CONV_CASES, QUICK_CASES as CONV_QUICK, _inputs, assert_close
+from .conv_bench import CASES as CONV_CASES, QUICK_CASES as CONV_QUICK, ConvCase, _inputs, assert_close
 from .machine import torch_or_none
-from .pool_bench import CASES as POOL_CASES, QUICK_CASES as POOL_QUICK
+from .pool_bench import CASES as POOL_CASES, QUICK_CASES as POOL_QUICK, PoolCase
 from .tables import Column, Table
 from .timing import compare, ms, ratio
 from . import reference as ref
@@ -103,7 +115,7 @@ def _strided_cells(phases, k, s, out_hw):
             yield xp[:, :, p : p + sh * (oh - 1) + 1 : sh, q : q + sw * (ow - 1) + 1 : sw]
 
 
-def _one_zero_phase(shape, s, dtype):
+def _one_zero_phase(shape, s, dtype, like):
     return {(0, 0): np.zeros(shape, dtype)}
 
 
@@ -124,6 +136,30 @@ NO_PHASES = [
 
 # conv2d_backward's dx by col2im, as before the stride-1 correlation.
 DX_BY_FOLD = [(conv, "DX_BY_CORRELATION", False)]
+
+# The per-image path for small maps too (no batch-last path).
+PER_IMAGE = [(conv, "BATCH_LAST", False)]
+
+# The batch-last path for larger maps too: where its limit comes from.
+ALL_BATCH_LAST = [(conv, "BATCH_LAST_MAX_POSITIONS", 2**62)]
+
+# Pooling's results and temporaries in C order whatever the input's memory order.
+C_ORDER = [(pooling, "empty_like_layout", lambda like, shape, dtype: np.empty(shape, dtype))]
+
+# The network chapter 8 trains, at its batch size of 32 (only in this table).
+DIGITS_CONV = [
+    ConvCase("digits-conv1", 32, 1, 16, 8, 3, 1, 1, "chapter 8: first layer on the 8x8 digits"),
+    ConvCase("digits-conv2", 32, 16, 32, 4, 3, 1, 1, "chapter 8: second layer"),
+]
+DIGITS_POOL = [
+    PoolCase("digits-pool1", 32, 16, 8, 2, 2, "chapter 8: after the first conv layer (batch-last input)"),
+    PoolCase("digits-pool2", 32, 32, 4, 2, 2, "chapter 8: after the second conv layer (batch-last input)"),
+]
+
+
+def _batch_last_copy(a):
+    """The same numbers, stored batch-last, as conv2d hands them on for small maps."""
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).transpose(3, 0, 1, 2)
 
 
 def _without(pairs, fn: Callable[[], object]) -> Callable[[], object]:
@@ -170,20 +206,21 @@ def run(quick: bool = False, repeats=None, log=print, dtypes=(np.float32, np.flo
     repeats = repeats or (3 if quick else 7)
     if quick:                       # a smoke run: one size each, one dtype
         dtypes = dtypes[:1]
-    conv_tricks = ["no_scratch", "no_parts", "per_part_product", "dx_by_fold"]
-    pool_tricks = ["no_parts", "no_phases", "with_phases"]
+    conv_tricks = ["no_scratch", "no_parts", "per_part_product", "dx_by_fold", "per_image", "all_batch_last"]
+    pool_tricks = ["no_parts", "no_phases", "with_phases", "c_order"]
     tc = Table("variants_conv", "conv2d: each optimisation switched off in turn, and the textbook reference (ms)",
                _columns(conv_tricks))
     tp = Table("variants_pool", "pooling: each optimisation switched off in turn, and the textbook reference (ms)",
                _columns(pool_tricks))
     tc.missing = tp.missing = "n/a"
 
-    for case in (CONV_QUICK[:1] if quick else CONV_CASES) if "conv" in parts else []:
+    for case in (CONV_QUICK[:1] if quick else CONV_CASES + DIGITS_CONV) if "conv" in parts else []:
         for dtype in dtypes:
             dname = np.dtype(dtype).name
             log(f"  variants conv2d {case.name} {dname} ...")
             x, w, b, dout = _inputs(case, dtype)
             kw = dict(stride=case.stride, padding=case.pad)
+            beyond_limit = conv.BATCH_LAST_MAX_POSITIONS < case.out ** 2 <= 28 * 28
             fwd = lambda: cnnlib.conv2d(x, w, b, **kw)  # noqa: E731
             fns = {
                 "cnnlib": fwd,
@@ -191,6 +228,8 @@ def run(quick: bool = False, repeats=None, log=print, dtypes=(np.float32, np.flo
                 "no_scratch": _without(NO_SCRATCH, fwd),
                 "no_parts": _without(NO_PARTS, fwd),
                 "per_part_product": _without(PER_PART_PRODUCT, fwd),
+                "per_image": _without(PER_IMAGE, fwd),
+                "all_batch_last": _without(ALL_BATCH_LAST, fwd) if beyond_limit else None,
                 "torch": None if torch is None else ref.torch_conv2d(torch, x, w, b, case.stride, case.pad),
             }
             _check(fns, dtype)
@@ -202,17 +241,22 @@ def run(quick: bool = False, repeats=None, log=print, dtypes=(np.float32, np.flo
                 "no_scratch": _without(NO_SCRATCH, bwd),
                 "no_parts": _without(NO_PARTS, bwd),
                 "dx_by_fold": _without(DX_BY_FOLD, bwd) if case.stride == 1 else None,
+                "per_image": _without(PER_IMAGE, bwd),
+                "all_batch_last": _without(ALL_BATCH_LAST, bwd) if beyond_limit else None,
                 "torch": None if torch is None else ref.torch_conv2d_backward(torch, dout, x, w, case.stride, case.pad),
             }
             _check(fns, dtype)
             _row(tc, case.name, "backward", dname, compare(fns, repeats=repeats), conv_tricks)
 
-    for case in (POOL_QUICK[-1:] if quick else POOL_CASES) if "pool" in parts else []:
+    for case in (POOL_QUICK[-1:] + DIGITS_POOL[:1] if quick else POOL_CASES + DIGITS_POOL) if "pool" in parts else []:
         for dtype in dtypes:
             dname = np.dtype(dtype).name
             rng = np.random.default_rng(0)
             x = rng.standard_normal((case.n, case.c, case.h, case.h)).astype(dtype)
             dout = rng.standard_normal((case.n, case.c, case.out, case.out)).astype(dtype)
+            batch_last = case in DIGITS_POOL
+            if batch_last:    # after conv2d and ReLU: batch-last, and many exact zeros
+                x, dout = _batch_last_copy(np.maximum(x, 0)), _batch_last_copy(dout)
             k, s = case.k, case.stride
             for op in ("max", "avg"):
                 log(f"  variants {op}_pool2d {case.name} {dname} ...")
@@ -236,6 +280,7 @@ def run(quick: bool = False, repeats=None, log=print, dtypes=(np.float32, np.flo
                         # phases: the backward passes use them, the forward passes do not
                         "no_phases": _without(NO_PHASES, f_fast) if direction == "backward" else None,
                         "with_phases": _without(WITH_PHASES, f_fast) if direction == "forward" else None,
+                        "c_order": _without(C_ORDER, f_fast) if batch_last else None,
                         "torch": f_torch,
                     }
                     _check(fns, dtype)

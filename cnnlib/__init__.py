@@ -6,6 +6,20 @@ do not divide evenly are floored, as in PyTorch. Integer and boolean inputs are
 promoted to float before any arithmetic. Bad input raises ``TypeError`` or
 ``ValueError`` naming the argument and the shapes, before any work is done.
 
+Arrays have the shape (N, C, H, W) whatever their order in memory: for small
+maps ``conv2d`` returns a transposed view of a batch-last (C, H, W, N) block,
+which ReLU, pooling and the next ``conv2d`` keep and read faster (see
+:mod:`cnnlib.im2col`); ``np.ascontiguousarray`` gives C order if you need it.
+
+Beside the layer functions: :mod:`cnnlib.reference` (the textbook im2col
+versions, which the tests compare the fast ones with, and ``conv2d_taps``,
+tap by tap), :mod:`cnnlib.padding` (``pad2d`` in PyTorch's four modes),
+:mod:`cnnlib.shift` (translating images, for equivariance),
+:mod:`cnnlib.equivariance` (chapter 7's measurements), blur pooling in
+:mod:`cnnlib.pooling` (``blur2d``, ``max_blur_pool2d``), :mod:`cnnlib.geometry`
+(output sizes, coverage), :mod:`cnnlib.params` (parameter counts) and
+:mod:`cnnlib.receptive` (receptive fields).
+
 Plotting lives in :mod:`cnnlib.viz`, widgets in :mod:`cnnlib.widgets` and the
 kernel-free animations in :mod:`cnnlib.animation`; the math never imports them.
 

@@ -39,7 +39,7 @@ def pad_nchw(x: np.ndarray, pad: Pad4, value: float = 0.0, slot: Optional[str] =
     n, c, h, w = x.shape
     shape = (n, c, top + h + bottom, left + w + right)
     # A frame of `value` around every image (np.pad does the same, a few times slower).
-    xp = np.empty(shape, dtype=x.dtype) if slot is None else scratch(slot, shape, x.dtype)
+    xp = empty_like_layout(x, shape, x.dtype) if slot is None else scratch(slot, shape, x.dtype)
     xp.fill(value)
     xp[:, :, top : top + h, left : left + w] = x
     return xp
@@ -145,6 +145,100 @@ def fold(
             # Kernel element (i, j) touched these input pixels, one per output position.
             xp[:, :, r0 : r0 + sh * (oh - 1) + 1 : sh, c0 : c0 + sw * (ow - 1) + 1 : sw] += patches[:, :, i, j]
     return xp[:, :, top : top + h, left : left + w]
+
+
+# ---------------------------------------------------------------------------
+# The same two copies with the batch axis last.
+#
+# For small images the copies above are slow: a 4 x 4 map gives runs of only 4
+# numbers, and the many tiny products pay NumPy's and BLAS's per-call cost
+# each time. Putting the batch axis *last* in memory, (C, H, W, N), fixes both:
+# one row of a kernel tap's window is then OW*N neighbouring numbers (all N
+# images side by side), and the whole batch is one matrix product
+# (F, C*KH*KW) @ (C*KH*KW, OH*OW*N). PyTorch calls such a choice a *memory
+# format* (``torch.channels_last``): the array still has the shape
+# (N, C, H, W), only the order of its numbers in memory differs. conv2d uses
+# this layout when the output maps are small (``conv.BATCH_LAST_MAX_POSITIONS``)
+# and returns its result as a transposed *view*, ``out.transpose(3, 0, 1, 2)``,
+# so that the next layer (ReLU, pooling, the next conv2d) gets the batch-last
+# numbers for free.
+# ---------------------------------------------------------------------------
+
+
+def is_batch_last(x: np.ndarray) -> bool:
+    """True if the batch axis of the (N, C, H, W) array ``x`` is its innermost in memory (and N > 1).
+
+    That is the case for conv2d's batch-last results, for what NumPy makes
+    from them element by element (``np.maximum(x, 0)`` keeps the memory order
+    of its input), and for a slice of the batch, ``x[a:b]``, of any of these.
+    """
+    return x.ndim == 4 and x.shape[0] > 1 and x.strides[0] == x.itemsize
+
+
+def to_batch_last(x: np.ndarray) -> np.ndarray:
+    """(N, C, H, W) -> a C-contiguous (C, H, W, N) array; free (no copy) if ``x`` is already batch-last."""
+    return np.ascontiguousarray(x.transpose(1, 2, 3, 0))
+
+
+def empty_batch_last(shape: Tuple[int, int, int, int], dtype) -> np.ndarray:
+    """An uninitialised (N, C, H, W) array of ``shape``, stored as a C-contiguous (C, H, W, N) block."""
+    n, c, h, w = shape
+    return np.empty((c, h, w, n), dtype).transpose(3, 0, 1, 2)
+
+
+def empty_like_layout(x: np.ndarray, shape: Tuple[int, int, int, int], dtype) -> np.ndarray:
+    """An uninitialised (N, C, H, W) array of ``shape``, batch-last in memory if ``x`` is.
+
+    Pooling allocates its results with this, so that an output keeps the
+    memory order of its input and NumPy's loops keep running over neighbouring numbers.
+    """
+    return empty_batch_last(shape, dtype) if is_batch_last(x) else np.empty(shape, dtype)
+
+
+def unfold_batch_last(xt: np.ndarray, kernel: Pair, stride: Pair, pad: Pad4, dilation: Pair,
+                      out_hw: Pair, out: Optional[np.ndarray] = None) -> np.ndarray:
+    """im2col of a batch-last (C, H, W, N) array, transposed: (C*KH*KW, OH*OW*N).
+
+    Row ``c*KH*KW + p*KW + q`` holds what kernel tap (c, p, q) sees at every
+    output position (i, j) of every image n, at column ``(i*OW + j)*N + n``.
+    The copy is one slice assignment per kernel tap: the tap's window over all
+    channels and images, read in runs of OW*N neighbouring numbers (stride 1).
+    ``out``: a C-contiguous (C*KH*KW, OH*OW*N) array to write into.
+    """
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
+    top, bottom, left, right = pad
+    c, h, w, n = xt.shape
+    if any(pad):   # a zero frame around every channel
+        xp = np.zeros((c, top + h + bottom, left + w + right, n), xt.dtype)
+        xp[:, top : top + h, left : left + w] = xt
+    else:
+        xp = xt
+    cols = np.empty((c * kh * kw, oh * ow * n), xt.dtype) if out is None else out
+    taps = cols.reshape(c, kh, kw, oh, ow, n)
+    for p in range(kh):
+        for q in range(kw):
+            taps[:, p, q] = xp[:, p * dh : p * dh + sh * (oh - 1) + 1 : sh, q * dw : q * dw + sw * (ow - 1) + 1 : sw]
+    return cols
+
+
+def fold_batch_last(d_cols: np.ndarray, in_hw: Pair, kernel: Pair, stride: Pair, pad: Pad4,
+                    dilation: Pair) -> np.ndarray:
+    """col2im for the batch-last layout: (C, KH, KW, OH, OW, N) -> a C-contiguous (C, H, W, N).
+
+    The adjoint of :func:`unfold_batch_last`: each tap's values are added back
+    where that tap read them, one slice addition per tap, and the padding is cropped.
+    """
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    c, oh, ow, n = d_cols.shape[0], d_cols.shape[3], d_cols.shape[4], d_cols.shape[5]
+    h, w = in_hw
+    top, bottom, left, right = pad
+    xp = np.zeros((c, top + h + bottom, left + w + right, n), d_cols.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            xp[:, p * dh : p * dh + sh * (oh - 1) + 1 : sh, q * dw : q * dw + sw * (ow - 1) + 1 : sw] += d_cols[:, p, q]
+    if not any(pad):
+        return xp
+    return np.ascontiguousarray(xp[:, top : top + h, left : left + w])
 
 
 @keyword_only

@@ -222,3 +222,31 @@ def test_zero_dim_array_argument_is_read_as_the_int_it_holds(name, value, expect
     # (NumPy code often hands over np.int64 or 0-d arrays). Refusing it fails.
     np.testing.assert_array_equal(correlate2d(I33, K22, **{name: value}), expected)
     np.testing.assert_array_equal(correlate2d(I33, K22, **{name: int(value)}), expected)
+
+
+# --- geometry is remembered for plain arguments, and bad ones still raise ------------------------
+
+
+def test_remembered_geometry_still_rejects_what_looks_equal_to_a_remembered_answer():
+    # True == 1 and hash(True) == hash(1): a cache keyed on the values alone
+    # would answer stride=True with stride=1's result. Bools (and floats,
+    # NumPy integers, lists) are checked afresh every time.
+    import cnnlib
+    from cnnlib import _checks
+
+    x, w = np.ones((2, 1, 5, 5)), np.ones((1, 1, 3, 3))
+    _checks._geometry_remembered.cache_clear()
+    assert cnnlib.conv2d(x, w, stride=1).shape == (2, 1, 3, 3)
+    assert _checks._geometry_remembered.cache_info().currsize == 1
+    for bad in (True, 1.0, (1, True)):
+        for _ in range(2):                      # an error is never remembered
+            with pytest.raises(TypeError, match="stride"):
+                cnnlib.conv2d(x, w, stride=bad)
+    assert cnnlib.conv2d(x, w, stride=np.int64(1)).shape == (2, 1, 3, 3)   # checked, not remembered
+    assert cnnlib.conv2d(x, w, stride=[1, 1]).shape == (2, 1, 3, 3)
+    assert _checks._geometry_remembered.cache_info().currsize == 1
+    for _ in range(2):
+        with pytest.raises(ValueError, match="larger than the padded input"):
+            cnnlib.conv2d(x, np.ones((1, 1, 7, 7)))
+    assert cnnlib.conv2d(x, w, stride=1).shape == (2, 1, 3, 3)
+    assert _checks._geometry_remembered.cache_info().hits >= 1

@@ -155,5 +155,6 @@ def test_variants_section_runs_and_checks_every_variant():
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     for title in ("conv2d: each optimisation switched off", "pooling: each optimisation switched off"):
         assert title in proc.stdout
-    for header in ("reference ms", "no scratch ms", "no parts ms", "per part product ms", "no phases ms", "with phases ms"):
+    for header in ("reference ms", "no scratch ms", "no parts ms", "per part product ms", "no phases ms", "with phases ms",
+                   "per image ms", "c order ms"):
         assert header in proc.stdout

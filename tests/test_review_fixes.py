@@ -256,10 +256,15 @@ def test_pooling_accepts_four_sides_and_same_as_documented(padding):
 # --- conv2d backward: dx identical whatever the part size ------------------------------------
 
 
+@pytest.mark.parametrize("batch_last", [True, False])
 @pytest.mark.parametrize("f, stride, padding", [(8, 1, 1), (16, 2, 1), (32, 1, "same")])
-def test_conv2d_dx_is_identical_for_every_part_size(monkeypatch, f, stride, padding):
+def test_conv2d_dx_is_identical_for_every_part_size(monkeypatch, f, stride, padding, batch_last):
     # Before: one product per part, whose width changed with the part size, so
-    # float32 dx differed in the last bits for F >= 8.
+    # float32 dx differed in the last bits for F >= 8. Now the per-image path
+    # (batch_last False) makes one product per image, and the batch-last path
+    # (these 11 x 11 maps, with the batch axis last) one for the whole batch:
+    # in neither does COLS_BYTES change the products.
+    monkeypatch.setattr(conv, "BATCH_LAST", batch_last)
     rng = np.random.default_rng(3)
     x = rng.standard_normal((6, 4, 11, 11)).astype(np.float32)
     w = rng.standard_normal((f, 4, 3, 3)).astype(np.float32)
