@@ -46,12 +46,13 @@ def load_digits(test_size: float = 0.2, seed: int = 0, dtype=np.float32) -> Tupl
     ----------
     test_size : float
         Fraction of the images kept for the test set, in (0, 1). The default
-        0.2 keeps 360 test images (36 per class) and 1,437 for training.
+        0.2 keeps 360 test images (35 to 37 of each digit) and 1,437 for training.
     seed : int
         Seed of the stratified split (``sklearn.model_selection.train_test_split``
         with ``stratify=labels``). The default split is the one the book uses.
-    dtype : numpy dtype
-        Of the images (float32 by default).
+    dtype : numpy floating dtype
+        Of the images (float32 by default). An integer dtype is refused: the
+        values are fractions k/16, which it would cut to 0 or 1.
 
     Returns
     -------
@@ -75,6 +76,12 @@ def load_digits(test_size: float = 0.2, seed: int = 0, dtype=np.float32) -> Tupl
     if test_size >= 1:
         raise ValueError(f"{where}: test_size must be in (0, 1), got {test_size!r}")
     seed = as_int(seed, "seed", where, 0)
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError as err:
+        raise TypeError(f"{where}: dtype must be a NumPy floating dtype, got {dtype!r}") from err
+    if kind != "f":
+        raise TypeError(f"{where}: dtype must be a floating dtype (the pixels are k/16 in [0, 1]), got {np.dtype(dtype)}")
     from sklearn.datasets import load_digits as sk_load_digits
     from sklearn.model_selection import train_test_split
 
@@ -98,8 +105,9 @@ def batches(data, batch_size: int, rng=None, shuffle: bool = True) -> Iterator[S
     data : (x, y)
         ``x`` of shape (N, ...), ``y`` of shape (N,).
     batch_size : int
-    rng : numpy.random.Generator, int or None
-        The permutation's source; the same seed gives the same batches.
+    rng : numpy.random.Generator, int (>= 0) or None
+        The permutation's source; the same seed gives the same batches. A
+        Generator is consumed (each call draws a new permutation from it).
     shuffle : bool
 
     Yields
@@ -119,6 +127,11 @@ def batches(data, batch_size: int, rng=None, shuffle: bool = True) -> Iterator[S
     where = "batches"
     x, y = as_dataset(data, "data", where)
     batch_size = as_int(batch_size, "batch_size", where, 1)
+    if not isinstance(rng, np.random.Generator) and rng is not None:
+        if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, (int, np.integer)):
+            raise TypeError(f"{where}: rng must be a numpy Generator, an int or None, got {rng!r} "
+                            f"of type {type(rng).__name__}")
+        rng = as_int(rng, "rng", where, 0)
     n = x.shape[0]
     order = np.random.default_rng(rng).permutation(n) if shuffle else np.arange(n)
     return (Split(x[order[i : i + batch_size]], y[order[i : i + batch_size]]) for i in range(0, n, batch_size))

@@ -64,7 +64,9 @@ class History:
     Attributes
     ----------
     train_loss : list of float
-        Mean of the mini-batch losses of the epoch (each computed before that batch's step).
+        Mean loss over the epoch's training images, each batch's loss computed
+        before that batch's step and weighted by its size (the last, smaller
+        batch counts for fewer images), as in ``sum(loss * len(batch)) / N``.
     train_accuracy : list of float
         Fraction of the epoch's training images classified correctly by the
         model as it was when their batch came (before that batch's step), as
@@ -171,6 +173,40 @@ def _check_loss(loss, where: str):
                         f"got {type(loss).__name__}")
 
 
+def _n_classes(model, x, name: str, where: str) -> int:
+    """K, the number of scores ``model`` gives one input: run it on the first row of ``x``.
+
+    Checked before any real work, so that a model that does not end in (N, K)
+    scores, or that refuses the input, is reported with the user's names and
+    shapes instead of from deep inside a layer.
+    """
+    try:
+        out = model(x[:1])
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{where}: the model cannot take {name} of shape {x.shape} (tried its first row, "
+                        f"shape {x[:1].shape}): {err}") from err
+    if out.ndim != 2:
+        raise ValueError(f"{where}: model must map (N, ...) to (N, K) scores, but it maps {name} rows of shape "
+                         f"{x[:1].shape} to shape {out.shape}")
+    return out.shape[1]
+
+
+def _check_optimizer(optimizer, model, where: str):
+    """The optimiser must update exactly the model's parameters (else training changes nothing, or another model)."""
+    from .optim import Optimizer, _slots
+
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{where}: optimizer must be a cnnlib.optim optimiser (SGD or Adam), got {type(optimizer).__name__}")
+    mine = [(id(layer), name) for layer, name in _slots(model, where)]
+    theirs = [(id(layer), name) for layer, name in optimizer._slots]
+    if mine != theirs:
+        shared = len(set(mine) & set(theirs))
+        raise ValueError(f"{where}: optimizer was not built from this model: it updates {len(theirs)} parameter "
+                         f"arrays, the model has {len(mine)}, and {shared} of them are the same. Build it again "
+                         f"after making the model, e.g. SGD(model, lr=...), so that it steps the model's own "
+                         f"parameters.")
+
+
 def _logits(model, x, batch_size):
     """The model's outputs on every row of ``x``, batch by batch (bounded memory)."""
     return np.concatenate([model(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)])
@@ -208,6 +244,7 @@ def predict(model, x, batch_size: int = 256) -> np.ndarray:
         raise TypeError(f"{where}: x must be a non-empty numeric array, got dtype {x.dtype} (shape {x.shape})")
     batch_size = as_int(batch_size, "batch_size", where, 1)
     with _blas_threads():
+        _n_classes(model, x, "x", where)
         return _logits(model, x, batch_size).argmax(axis=1)
 
 
@@ -245,6 +282,8 @@ def evaluate(model, loss, data, batch_size: int = 256) -> Tuple[float, float]:
     x, y = as_dataset(data, "data", where)
     batch_size = as_int(batch_size, "batch_size", where, 1)
     with _blas_threads():
+        k = _n_classes(model, x, "data[0] (x)", where)
+        as_labels(y, where, n_classes=k, name="data[1] (y)", against=f"the model outputs K={k} scores")
         return _evaluate(model, loss, x, y, batch_size)
 
 
@@ -267,6 +306,12 @@ def fit(model, loss, optimizer, train, test, epochs: int, batch_size: int, seed,
     evaluates on ``test``. The same model initialisation, seed and data give
     the same history.
 
+    Calling :func:`fit` again on the same model and optimiser goes on from the
+    trained weights (and the optimiser's momentum), draws its batch orders
+    afresh from ``seed``, and returns a history of its own epochs only; so two
+    epochs and then one do not give the same weights as three in one call. A
+    ``Generator`` passed as ``seed`` is consumed: pass an int to repeat a run.
+
     Parameters
     ----------
     model : Layer or Sequential
@@ -276,7 +321,7 @@ def fit(model, loss, optimizer, train, test, epochs: int, batch_size: int, seed,
     train, test : (x, y)
         Images (N, ...) and integer labels (N,), e.g. from :func:`cnnlib.data.load_digits`.
     epochs, batch_size : int
-    seed : int or numpy.random.Generator
+    seed : int (>= 0) or numpy.random.Generator
         Source of the batch order.
     progress : bool or None
         Show a progress bar; ``None`` decides by :func:`show_progress`.
@@ -303,10 +348,7 @@ def fit(model, loss, optimizer, train, test, epochs: int, batch_size: int, seed,
     where = "fit"
     _check_model(model, where)
     _check_loss(loss, where)
-    from .optim import Optimizer
-
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"{where}: optimizer must be a cnnlib.optim optimiser (SGD or Adam), got {type(optimizer).__name__}")
+    _check_optimizer(optimizer, model, where)
     train = as_dataset(train, "train", where)
     test = as_dataset(test, "test", where)
     if train[0].shape[1:] != test[0].shape[1:]:
@@ -314,16 +356,14 @@ def fit(model, loss, optimizer, train, test, epochs: int, batch_size: int, seed,
                          f"test x.shape={test[0].shape}")
     epochs = as_int(epochs, "epochs", where, 1)
     batch_size = as_int(batch_size, "batch_size", where, 1)
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer, np.random.Generator)):
-        raise TypeError(f"{where}: seed must be an int or a numpy Generator, got {type(seed).__name__}")
+    if not isinstance(seed, np.random.Generator):
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"{where}: seed must be an int or a numpy Generator, got {type(seed).__name__}")
+        seed = as_int(seed, "seed", where, 0)
     # The number of classes K is what the model outputs: one example tells, and every
     # label of both sets must be in [0, K) before the first step changes anything.
     with _blas_threads():
-        out = model(train[0][:1])
-    if out.ndim != 2:
-        raise ValueError(f"{where}: model must map (N, ...) to (N, K) scores, but it maps x of shape "
-                         f"{train[0][:1].shape} to shape {out.shape}")
-    k = out.shape[1]
+        k = _n_classes(model, train[0], "train[0] (x)", where)
     for name, (x, y) in (("train", train), ("test", test)):
         as_labels(y, where, n_classes=k, name=f"{name}[1] (y)", against=f"the model outputs K={k} scores")
     rng = np.random.default_rng(seed)
@@ -369,7 +409,9 @@ def _epochs(model, loss, optimizer, train, test, epochs, batch_size, rng, histor
         history.test_accuracy.append(test_accuracy)
         history.seconds.append(time.perf_counter() - start)
         if bar is not None:
-            bar.set_postfix(loss=f"{total / n:.3f}", train=f"{correct / n:.3f}", test=f"{test_accuracy:.3f}")
+            # refresh=False: the figures appear with the count they belong to (update redraws).
+            bar.set_postfix(loss=f"{total / n:.3f}", train=f"{correct / n:.3f}", test=f"{test_accuracy:.3f}",
+                            refresh=False)
             bar.update(1)
 
 

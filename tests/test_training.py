@@ -176,6 +176,15 @@ BAD = [
     bad(lambda: confusion_matrix([0, 1, 2], [0, 1]), ValueError, ["confusion_matrix", "y_pred", "(2,)", "(3,)"], "confusion-mismatch"),
     bad(lambda: confusion_matrix([0, 1, 5], [0, 1, 2], n_classes=3), ValueError, ["confusion_matrix", "y_true", "5"], "confusion-out-of-range"),
     bad(lambda: load_digits(test_size=1.0), ValueError, ["load_digits", "test_size"], "digits-test-size"),
+    bad(lambda: load_digits(dtype=np.uint8), TypeError, ["load_digits", "dtype", "uint8"], "digits-integer-dtype"),
+    bad(lambda: list(batches((X8, Y4), 2, rng=-1)), ValueError, ["batches", "rng", "-1"], "batches-negative-seed"),
+    bad(lambda: list(batches((X8, Y4), 2, rng=1.5)), TypeError, ["batches", "rng", "1.5"], "batches-float-seed"),
+    bad(lambda: predict(Sequential(Conv2d(1, 3, 3, rng=0)), X8), ValueError,
+        ["predict", "(N, K)", "(1, 1, 8, 8)", "(1, 3, 6, 6)"], "predict-not-scores"),
+    bad(lambda: predict(Linear(64, 10, rng=0), np.zeros((4, 1, 4, 4))), ValueError,
+        ["predict", "x", "(4, 1, 4, 4)", "Linear.forward"], "predict-wrong-input"),
+    bad(lambda: evaluate(Sequential(Flatten(), Linear(64, 5, rng=0)), SoftmaxCrossEntropy(), (X8, np.array([0, 1, 2, 7]))),
+        ValueError, ["evaluate", "data[1] (y)", "K=5", "7"], "evaluate-label-beyond-outputs"),
 ]
 
 
@@ -207,6 +216,11 @@ def fit_args(**change):
     (dict(loss=np.mean), TypeError, ["fit", "loss"]),
     (dict(train=(X8, np.array([0, 1, 2, 10]))), ValueError, ["fit", "train[1] (y)", "[0, 9]", "10", "K=10"]),
     (dict(test=(X8, np.array([0, 1, 2, -3]))), ValueError, ["fit", "test[1] (y)", "-3"]),
+    (dict(seed=-1), ValueError, ["fit", "seed", "-1"]),
+    (dict(train=(X8[:, :, :4, :4], Y4), test=(X8[:, :, :4, :4], Y4)), ValueError,
+     ["fit", "train[0] (x)", "(4, 1, 4, 4)", "Linear.forward", "in_features = 64"]),
+    (dict(optimizer=SGD(Linear(64, 10, rng=1), lr=0.1)), ValueError,
+     ["fit", "optimizer was not built from this model", "SGD(model"]),
 ])
 def test_bad_fit_arguments_change_nothing(change, exc, words):
     args = fit_args(**change)
@@ -333,3 +347,43 @@ def test_every_public_name_has_a_numpydoc_docstring_with_an_example(module):
     for name in mod.__all__:
         doc = getattr(mod, name).__doc__ or ""
         assert "Examples\n" in doc and ">>>" in doc, f"{module}.{name} has no Examples section with a runnable example"
+
+
+def test_an_optimizer_of_another_model_is_refused_even_when_that_model_has_gradients():
+    # The notebook trap: re-running `model = ...` but not `opt = SGD(model, ...)`.
+    # The old optimiser then steps the old model (which has gradients), and
+    # training would silently leave the new model as it was.
+    old, new = (Sequential(Flatten(), Linear(64, 10, rng=s)) for s in (0, 1))
+    loss = SoftmaxCrossEntropy()
+    loss(old(X8), Y4)
+    old.backward(loss.backward())
+    before = {k: v.copy() for k, v in new.params.items()}
+    with pytest.raises(ValueError, match="optimizer was not built from this model"):
+        fit(new, loss, SGD(old, lr=0.1), (X8, Y4), (X8, Y4), epochs=1, batch_size=2, seed=0)
+    for k, v in new.params.items():
+        np.testing.assert_array_equal(v, before[k])
+    # An optimiser of some of the model's layers (or of the same layers in another
+    # Sequential) names the same arrays only when they are all the same.
+    fc = Linear(64, 10, rng=0)
+    fit(Sequential(Flatten(), fc), loss, SGD(Sequential(fc), lr=0.1), (X8, Y4), (X8, Y4), epochs=1, batch_size=2, seed=0)
+
+
+def test_train_loss_is_the_mean_over_images_so_the_short_last_batch_weighs_less(digits):
+    # 5 images in batches of 2: sizes 2, 2, 1. Replay fit's epoch by hand with a
+    # twin model and optimiser, and compare with both ways of averaging.
+    x, y = digits[0].x[:5], digits[0].y[:5]
+    twins = [Sequential(Flatten(), Linear(64, 10, rng=3)) for _ in range(2)]
+    loss = SoftmaxCrossEntropy()
+    history = fit(twins[0], loss, SGD(twins[0], lr=0.5), (x, y), (x, y), epochs=1, batch_size=2, seed=0)
+    opt = SGD(twins[1], lr=0.5)
+    losses, sizes = [], []
+    for xb, yb in batches((x, y), 2, rng=np.random.default_rng(0)):
+        losses.append(loss(twins[1](xb), yb))
+        sizes.append(len(yb))
+        twins[1].backward(loss.backward())
+        opt.step()
+    assert sizes == [2, 2, 1]
+    weighted = float(np.dot(losses, sizes) / 5)
+    # float32 losses of order 1, summed over 5 terms: a few units of 2**-24 at most.
+    assert history.train_loss[0] == pytest.approx(weighted, rel=1e-5)
+    assert abs(weighted - float(np.mean(losses))) > 1e-3      # the two averages are told apart here
