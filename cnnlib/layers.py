@@ -64,6 +64,15 @@ class Layer:
     params, grads : dict of str to ndarray
         Empty for layers without parameters.
 
+    Notes
+    -----
+    A layer remembers its *last* forward pass only, and ``backward`` uses it:
+    call ``backward`` for the batch that went forward last. Some layers
+    (``Conv2d``, ``Linear``, ``MaxPool2d``) keep the input array itself, not a
+    copy, as the training loop needs nothing more: changing that array in place
+    between ``forward`` and ``backward`` (``x += 1``) changes the gradients,
+    without an error. (PyTorch detects such a change and raises.)
+
     Examples
     --------
     >>> relu = ReLU()
@@ -335,8 +344,10 @@ class _Pool(Layer):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
         self.kernel_size = as_pair(kernel_size, "kernel_size", self._name, 1)
-        if stride is not None:
-            as_pair(stride, "stride", self._name, 1)
+        step = self.kernel_size if stride is None else as_pair(stride, "stride", self._name, 1)
+        # Checked now, as Conv2d does, rather than at the first forward pass.
+        _checks.check_pool_padding(_checks.as_padding(padding, self.kernel_size, step, (1, 1), self._name),
+                                   self.kernel_size, self._name)
         self.stride, self.padding = stride, padding
 
     def forward(self, x):
@@ -574,6 +585,12 @@ class SoftmaxCrossEntropy:
         if self._cache is None:
             raise RuntimeError("SoftmaxCrossEntropy.backward: backward called before forward (nothing cached)")
         prob, labels = self._cache
+        # dout is d(final)/d(loss), one number: an array would broadcast into a wrong gradient.
+        dout_arr = np.asarray(dout) if not isinstance(dout, (str, bytes)) else np.asarray(None)
+        if dout_arr.shape != () or dout_arr.dtype.kind not in "iuf" or isinstance(dout, (bool, np.bool_)):
+            raise TypeError(f"SoftmaxCrossEntropy.backward: dout must be one number (the gradient of what is "
+                            f"minimised with respect to the loss, 1.0 by default), got {type(dout).__name__}"
+                            + (f" of shape {dout_arr.shape}" if dout_arr.shape != () else f" {dout!r}"))
         n = prob.shape[0]
         grad = prob.copy()
         grad[np.arange(n), labels] -= 1

@@ -138,6 +138,12 @@ X8 = np.zeros((4, 1, 8, 8), np.float32)
 Y4 = np.array([0, 1, 2, 3])
 
 
+def loss_after_forward():
+    loss = SoftmaxCrossEntropy()
+    loss(np.zeros((4, 10)), Y4)
+    return loss
+
+
 def bad(fn, exc, words, id):
     return pytest.param(fn, exc, words, id=id)
 
@@ -176,6 +182,13 @@ BAD = [
     bad(lambda: confusion_matrix([0, 1, 2], [0, 1]), ValueError, ["confusion_matrix", "y_pred", "(2,)", "(3,)"], "confusion-mismatch"),
     bad(lambda: confusion_matrix([0, 1, 5], [0, 1, 2], n_classes=3), ValueError, ["confusion_matrix", "y_true", "5"], "confusion-out-of-range"),
     bad(lambda: load_digits(test_size=1.0), ValueError, ["load_digits", "test_size"], "digits-test-size"),
+    bad(lambda: MaxPool2d(2, padding=5), ValueError, ["MaxPool2d", "padding", "at most half"], "pool-padding-at-construction"),
+    bad(lambda: AvgPool2d(2, padding=-1), ValueError, ["AvgPool2d", "padding", "-1"], "avgpool-negative-padding"),
+    bad(lambda: MaxPool2d(2, padding="same"), ValueError, ["MaxPool2d", "same", "stride"], "pool-same-needs-stride-1"),
+    bad(lambda: loss_after_forward().backward(np.ones(4)), TypeError,
+        ["SoftmaxCrossEntropy.backward", "dout", "one number", "(4,)"], "loss-backward-array-dout"),
+    bad(lambda: loss_after_forward().backward("2"), TypeError, ["SoftmaxCrossEntropy.backward", "dout", "'2'"], "loss-backward-str-dout"),
+    bad(lambda: loss_after_forward().backward(None), TypeError, ["SoftmaxCrossEntropy.backward", "dout", "None"], "loss-backward-none-dout"),
     bad(lambda: load_digits(dtype=np.uint8), TypeError, ["load_digits", "dtype", "uint8"], "digits-integer-dtype"),
     bad(lambda: list(batches((X8, Y4), 2, rng=-1)), ValueError, ["batches", "rng", "-1"], "batches-negative-seed"),
     bad(lambda: list(batches((X8, Y4), 2, rng=1.5)), TypeError, ["batches", "rng", "1.5"], "batches-float-seed"),
@@ -387,3 +400,10 @@ def test_train_loss_is_the_mean_over_images_so_the_short_last_batch_weighs_less(
     # float32 losses of order 1, summed over 5 terms: a few units of 2**-24 at most.
     assert history.train_loss[0] == pytest.approx(weighted, rel=1e-5)
     assert abs(weighted - float(np.mean(losses))) > 1e-3      # the two averages are told apart here
+
+
+def test_loss_backward_scales_by_a_scalar_dout_of_any_numeric_type():
+    loss = loss_after_forward()
+    base = loss.backward()
+    for dout in (2, 2.0, np.float32(2), np.array(2.0)):
+        np.testing.assert_array_equal(loss.backward(dout), 2 * base)
