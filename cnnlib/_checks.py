@@ -67,6 +67,19 @@ def as_int(v: Any, name: str, where: str, minimum: int) -> int:
     return v
 
 
+def as_generator(rng: Any, name: str, where: str, allow_none: bool = True) -> np.random.Generator:
+    """A NumPy Generator from a Generator (returned as it is, so drawing consumes it),
+    an int seed >= 0, or (with ``allow_none``) None for fresh entropy."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None and allow_none:
+        return np.random.default_rng()
+    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, numbers.Integral):
+        raise TypeError(f"{where}: {name} must be a numpy Generator{', an int seed or None' if allow_none else ' or an int seed'}, "
+                        f"got {rng!r} of type {type(rng).__name__}")
+    return np.random.default_rng(as_int(rng, name, where, 0))
+
+
 def as_pair(v: Any, name: str, where: str, minimum: int) -> Tuple[int, int]:
     """Accept an int or a pair of ints (height, width) and return the pair."""
     if isinstance(v, np.ndarray) and v.ndim == 0:  # np.array(2) holds one number

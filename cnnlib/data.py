@@ -18,7 +18,7 @@ from typing import Iterator, NamedTuple, Tuple
 
 import numpy as np
 
-from ._checks import as_dataset, as_int, as_positive_float
+from ._checks import as_dataset, as_generator, as_int, as_positive_float
 
 
 class Split(NamedTuple):
@@ -77,11 +77,11 @@ def load_digits(test_size: float = 0.2, seed: int = 0, dtype=np.float32) -> Tupl
         raise ValueError(f"{where}: test_size must be in (0, 1), got {test_size!r}")
     seed = as_int(seed, "seed", where, 0)
     try:
-        kind = np.dtype(dtype).kind
-    except TypeError as err:
-        raise TypeError(f"{where}: dtype must be a NumPy floating dtype, got {dtype!r}") from err
-    if kind != "f":
-        raise TypeError(f"{where}: dtype must be a floating dtype (the pixels are k/16 in [0, 1]), got {np.dtype(dtype)}")
+        floating = np.issubdtype(dtype, np.floating)
+    except TypeError:                       # not a dtype at all (a misspelt name, say)
+        floating = False
+    if not floating:
+        raise TypeError(f"{where}: dtype must be a floating dtype (the pixels are k/16 in [0, 1]), got {dtype!r}")
     from sklearn.datasets import load_digits as sk_load_digits
     from sklearn.model_selection import train_test_split
 
@@ -127,13 +127,9 @@ def batches(data, batch_size: int, rng=None, shuffle: bool = True) -> Iterator[S
     where = "batches"
     x, y = as_dataset(data, "data", where)
     batch_size = as_int(batch_size, "batch_size", where, 1)
-    if not isinstance(rng, np.random.Generator) and rng is not None:
-        if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, (int, np.integer)):
-            raise TypeError(f"{where}: rng must be a numpy Generator, an int or None, got {rng!r} "
-                            f"of type {type(rng).__name__}")
-        rng = as_int(rng, "rng", where, 0)
+    rng = as_generator(rng, "rng", where)
     n = x.shape[0]
-    order = np.random.default_rng(rng).permutation(n) if shuffle else np.arange(n)
+    order = rng.permutation(n) if shuffle else np.arange(n)
     return (Split(x[order[i : i + batch_size]], y[order[i : i + batch_size]]) for i in range(0, n, batch_size))
 
 

@@ -33,7 +33,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import numpy as np
 
-from ._checks import as_padding_mode, as_gradient, as_int, as_labels, as_layer_input, as_pair, geometry
+from ._checks import as_generator, as_padding_mode, as_gradient, as_int, as_labels, as_layer_input, as_pair, geometry
 from . import _checks, reference
 from .conv import conv2d, conv2d_backward
 from .im2col import empty_batch_last, is_batch_last
@@ -41,14 +41,6 @@ from .pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_bac
 from .pooling import blur2d, blur2d_backward, max_blur_pool2d, max_blur_pool2d_backward  # issue 15
 
 DEFAULT_DTYPE = np.float32
-
-
-def _generator(rng: Any, where: str) -> np.random.Generator:
-    if rng is None or isinstance(rng, np.random.Generator):
-        return np.random.default_rng(rng)
-    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, (int, np.integer)):
-        raise TypeError(f"{where}: rng must be a numpy Generator, an int seed or None, got {type(rng).__name__}")
-    return np.random.default_rng(int(rng))
 
 
 def _uniform(rng: np.random.Generator, bound: float, shape: Tuple[int, ...]) -> np.ndarray:
@@ -184,7 +176,7 @@ class Conv2d(Layer):
         kh, kw = self.kernel_size
         geometry((kh * 64, kw * 64), self.kernel_size, stride, padding, dilation, where, "x", "kernel_size")
         self.stride, self.padding, self.dilation = stride, padding, dilation
-        gen = _generator(rng, where)
+        gen = as_generator(rng, "rng", where)
         fan_in = self.in_channels * kh * kw
         bound = 1.0 / math.sqrt(fan_in)
         self.params["weight"] = _uniform(gen, bound, (self.out_channels, self.in_channels, kh, kw))
@@ -272,7 +264,7 @@ class Linear(Layer):
         where = "Linear"
         self.in_features = as_int(in_features, "in_features", where, 1)
         self.out_features = as_int(out_features, "out_features", where, 1)
-        gen = _generator(rng, where)
+        gen = as_generator(rng, "rng", where)
         bound = 1.0 / math.sqrt(self.in_features)
         self.params["weight"] = _uniform(gen, bound, (self.out_features, self.in_features))
         if bias:
@@ -585,12 +577,9 @@ class SoftmaxCrossEntropy:
         if self._cache is None:
             raise RuntimeError("SoftmaxCrossEntropy.backward: backward called before forward (nothing cached)")
         prob, labels = self._cache
-        # dout is d(final)/d(loss), one number: an array would broadcast into a wrong gradient.
-        dout_arr = np.asarray(dout) if not isinstance(dout, (str, bytes)) else np.asarray(None)
-        if dout_arr.shape != () or dout_arr.dtype.kind not in "iuf" or isinstance(dout, (bool, np.bool_)):
-            raise TypeError(f"SoftmaxCrossEntropy.backward: dout must be one number (the gradient of what is "
-                            f"minimised with respect to the loss, 1.0 by default), got {type(dout).__name__}"
-                            + (f" of shape {dout_arr.shape}" if dout_arr.shape != () else f" {dout!r}"))
+        # The forward pass returned one number, so dout has shape (): an array would
+        # broadcast into a wrong gradient.
+        dout = as_gradient(dout, (), "SoftmaxCrossEntropy.backward")
         n = prob.shape[0]
         grad = prob.copy()
         grad[np.arange(n), labels] -= 1

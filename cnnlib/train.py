@@ -38,7 +38,7 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from ._checks import as_dataset, as_int, as_labels
+from ._checks import as_dataset, as_generator, as_int, as_labels
 from .data import batches
 from .layers import Conv2d, Sequential
 
@@ -356,17 +356,13 @@ def fit(model, loss, optimizer, train, test, epochs: int, batch_size: int, seed,
                          f"test x.shape={test[0].shape}")
     epochs = as_int(epochs, "epochs", where, 1)
     batch_size = as_int(batch_size, "batch_size", where, 1)
-    if not isinstance(seed, np.random.Generator):
-        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"{where}: seed must be an int or a numpy Generator, got {type(seed).__name__}")
-        seed = as_int(seed, "seed", where, 0)
+    rng = as_generator(seed, "seed", where, allow_none=False)
     # The number of classes K is what the model outputs: one example tells, and every
     # label of both sets must be in [0, K) before the first step changes anything.
     with _blas_threads():
         k = _n_classes(model, train[0], "train[0] (x)", where)
     for name, (x, y) in (("train", train), ("test", test)):
         as_labels(y, where, n_classes=k, name=f"{name}[1] (y)", against=f"the model outputs K={k} scores")
-    rng = np.random.default_rng(seed)
     history = History()
     bar = None
     if show_progress(progress):
